@@ -1,0 +1,4 @@
+# dissectors/local.mk - application-layer dissectors and their registry.
+libkagami_a_SOURCES += \
+	dissectors/dissector.h \
+	dissectors/registry.c

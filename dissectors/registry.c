@@ -1,0 +1,10 @@
+/* registry.c - the one list of application-layer dissectors (order = probing order). */
+#include "config.h"
+
+#include "dissector.h"
+
+const struct dissector *const dissector_registry[] = {
+	NULL,
+};
+
+const size_t dissector_count = sizeof(dissector_registry) / sizeof(dissector_registry[0]) - 1;

@@ -1,0 +1,49 @@
+/* applayer.h - glue between the stream/datagram layer and the dissectors of dissectors/registry.c:
+ * protocol recognition, per-flow parser state, buffering caps and skip bookkeeping. */
+#ifndef KAGAMI_APPLAYER_H
+#define KAGAMI_APPLAYER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "flow.h"
+
+struct applayer;
+
+struct applayer_stats {
+	uint64_t flows_detected;    /* flows a dissector recognised */
+	uint64_t flows_unknown;     /* flows no dissector recognised */
+	uint64_t parse_errors;      /* directions a parser gave up on */
+	uint64_t buffer_overflows;  /* directions stopped at the buffering cap */
+	uint64_t gaps_resync;       /* gaps handed to a parser */
+	uint64_t gaps_skipped;      /* gaps that fell inside bytes the parser skipped anyway */
+	uint64_t events_raised;     /* app_raise_event() calls */
+};
+
+struct applayer *applayer_new(struct emitter *em, void *engine, uint64_t max_buffer);
+void applayer_free(struct applayer *al);
+
+/* TCP bytes of one direction (see dissector.h for the contract). Returns the
+ * bytes consumed; never more than len. */
+size_t applayer_stream(struct applayer *al, struct flow *f, enum flow_dir dir, const uint8_t *data, size_t len,
+		       int64_t ts_us);
+void applayer_gap(struct applayer *al, struct flow *f, enum flow_dir dir, uint64_t gap);
+void applayer_eof(struct applayer *al, struct flow *f, enum flow_dir dir, int64_t ts_us);
+/* One UDP datagram. */
+void applayer_datagram(struct applayer *al, struct flow *f, enum flow_dir dir, const uint8_t *data, size_t len,
+		       int64_t ts_us);
+/* The flow ends: last verdicts, free parser state. */
+void applayer_flow_end(struct applayer *al, struct flow *f, int64_t ts_us);
+void applayer_tick(struct applayer *al, int64_t now_us);
+void applayer_run_end(struct applayer *al, int64_t now_us);
+
+const struct applayer_stats *applayer_stats(const struct applayer *al);
+/* Name of the flow's app protocol ("tls", "smb", "failed"), or NULL. */
+const char *applayer_proto_name(const struct flow *f);
+
+/* Most recent app-layer event names raised on a flow, for rule matching: the
+ * names raised while processing the current packet. */
+size_t applayer_recent_events(const struct flow *f, const char **names, size_t max);
+
+#endif

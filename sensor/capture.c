@@ -1,0 +1,386 @@
+/* capture.c - the capture thread (see capture.h).
+ *
+ * Offline, every input is read with pcap_next_ex(); a read error (a truncated
+ * file, a corrupt record) ends that input with an error record placed after
+ * the packets read before it, so the analysis keeps their events. Live, the
+ * thread reads with pcap_dispatch() and never blocks on the ring: a full ring
+ * is a counted drop, as are the kernel's drops from pcap_stats().
+ */
+#include "config.h"
+
+#include "capture.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#ifdef HAVE_LINUX_IF_PACKET_H
+#include <linux/if_packet.h>
+#include <sys/socket.h>
+#endif
+
+#include "decode.h"
+#include "util.h"
+
+struct capture {
+	struct capture_cfg cfg;
+	struct ring *ring;
+	char **names;       /* expanded offline inputs */
+	size_t nnames;
+	pcap_t *live;
+	pthread_t thr;
+	bool started;
+	atomic_bool stop;
+	pthread_mutex_t mu;
+	struct capture_stats st;
+	uint32_t cur_input;
+};
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void add_name(struct capture *c, const char *s)
+{
+	c->names = kg_realloc(c->names, (c->nnames + 1) * sizeof(char *), "input list");
+	c->names[c->nnames++] = kg_strdup(s, "input name");
+}
+
+/* Expand directories into their regular files, sorted by name. */
+static bool expand_inputs(struct capture *c, char *errbuf, size_t errlen)
+{
+	for (size_t i = 0; i < c->cfg.ninputs; i++) {
+		const char *in = c->cfg.inputs[i];
+		struct stat sb;
+		if (strcmp(in, "-") == 0) {
+			add_name(c, in);
+			continue;
+		}
+		if (stat(in, &sb) != 0) {
+			snprintf(errbuf, errlen, "cannot read %s: %s", in, strerror(errno));
+			return false;
+		}
+		if (!S_ISDIR(sb.st_mode)) {
+			add_name(c, in);
+			continue;
+		}
+		DIR *d = opendir(in);
+		if (!d) {
+			snprintf(errbuf, errlen, "cannot open directory %s: %s", in, strerror(errno));
+			return false;
+		}
+		size_t first = c->nnames;
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			struct strbuf p;
+			sb_init(&p, 0);
+			sb_printf(&p, "%s/%s", in, de->d_name);
+			struct stat fsb;
+			if (stat(sb_cstr(&p), &fsb) == 0 && S_ISREG(fsb.st_mode))
+				add_name(c, sb_cstr(&p));
+			sb_free(&p);
+		}
+		closedir(d);
+		qsort(c->names + first, c->nnames - first, sizeof(char *), cmp_str);
+	}
+	return true;
+}
+
+static pcap_t *open_live(const struct capture_cfg *cfg, char *errbuf, size_t errlen)
+{
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_create(cfg->iface, eb);
+	if (!p) {
+		snprintf(errbuf, errlen, "cannot open interface %s: %s", cfg->iface, eb);
+		return NULL;
+	}
+	pcap_set_snaplen(p, cfg->snaplen > 0 ? cfg->snaplen : 262144);
+	pcap_set_promisc(p, cfg->promisc ? 1 : 0);
+	pcap_set_timeout(p, cfg->timeout_ms > 0 ? cfg->timeout_ms : 100);
+	if (cfg->buffer_bytes)
+		pcap_set_buffer_size(p, (int)KG_MIN(cfg->buffer_bytes, (uint64_t)INT32_MAX));
+#ifdef HAVE_PCAP_SET_IMMEDIATE_MODE
+	if (cfg->immediate)
+		pcap_set_immediate_mode(p, 1);
+#endif
+	pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_MICRO);
+	int rc = pcap_activate(p);
+	if (rc < 0) {
+		snprintf(errbuf, errlen, "cannot capture on %s: %s", cfg->iface,
+			 rc == PCAP_ERROR ? pcap_geterr(p) : pcap_statustostr(rc));
+		pcap_close(p);
+		return NULL;
+	}
+	if (!decode_linktype_supported(pcap_datalink(p))) {
+		snprintf(errbuf, errlen, "interface %s has link type %s, which kagami does not decode", cfg->iface,
+			 decode_linktype_name(pcap_datalink(p)));
+		pcap_close(p);
+		return NULL;
+	}
+	if (cfg->bpf && *cfg->bpf) {
+		struct bpf_program prog;
+		if (pcap_compile(p, &prog, cfg->bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(errbuf, errlen, "bad capture filter '%s': %s", cfg->bpf, pcap_geterr(p));
+			pcap_close(p);
+			return NULL;
+		}
+		if (pcap_setfilter(p, &prog) < 0) {
+			snprintf(errbuf, errlen, "cannot set capture filter: %s", pcap_geterr(p));
+			pcap_freecode(&prog);
+			pcap_close(p);
+			return NULL;
+		}
+		pcap_freecode(&prog);
+	}
+#if defined(HAVE_LINUX_IF_PACKET_H) && defined(PACKET_FANOUT)
+	if (cfg->fanout_group > 0) {
+		int fd = pcap_get_selectable_fd(p);
+		int arg = (cfg->fanout_group & 0xffff) | (PACKET_FANOUT_HASH << 16);
+		if (fd < 0 || setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
+			snprintf(errbuf, errlen, "cannot join PACKET_FANOUT group %d on %s: %s", cfg->fanout_group,
+				 cfg->iface, strerror(errno));
+			pcap_close(p);
+			return NULL;
+		}
+	}
+#endif
+	return p;
+}
+
+struct capture *capture_open(const struct capture_cfg *cfg, struct ring *ring, char *errbuf, size_t errlen)
+{
+	struct capture *c = kg_calloc(1, sizeof(*c), "capture");
+	c->cfg = *cfg;
+	c->ring = ring;
+	atomic_init(&c->stop, false);
+	pthread_mutex_init(&c->mu, NULL);
+	if (cfg->iface) {
+		c->live = open_live(cfg, errbuf, errlen);
+		if (!c->live) {
+			capture_free(c);
+			return NULL;
+		}
+		add_name(c, cfg->iface);
+	} else if (!expand_inputs(c, errbuf, errlen)) {
+		capture_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+bool capture_is_live(const struct capture *c) { return c->live != NULL; }
+
+const char *capture_input_name(const struct capture *c, uint32_t idx)
+{
+	return idx < c->nnames ? c->names[idx] : "?";
+}
+
+/* Post a control record (input start/error/end); waits for room. */
+static void post(struct capture *c, enum ring_kind kind, uint32_t input, const char *text)
+{
+	size_t n = text ? strlen(text) + 1 : 0;
+	struct ring_rec *r = ring_reserve(c->ring, n, true);
+	if (!r)
+		return;
+	r->kind = (uint16_t)kind;
+	r->input = input;
+	if (n)
+		memcpy(r->data, text, n);
+	ring_commit(c->ring, r);
+}
+
+static void clamp_ts(const struct timeval *tv, int64_t *ts_us, uint16_t *flags)
+{
+	const int64_t max_s = 253402300799LL;
+	int64_t s = (int64_t)tv->tv_sec;
+	if (s < 0 || s > max_s || tv->tv_usec < 0 || tv->tv_usec > 999999) {
+		*flags |= REC_F_TS_CLAMPED;
+		s = s < 0 ? 0 : s > max_s ? max_s : s;
+		*ts_us = s * 1000000;
+		return;
+	}
+	*ts_us = s * 1000000 + tv->tv_usec;
+}
+
+static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const uint8_t *data, int linktype,
+			uint32_t input, bool wait)
+{
+	uint32_t caplen = h->caplen;
+	struct ring_rec *r = ring_reserve(c->ring, caplen, wait);
+	if (!r) {
+		pthread_mutex_lock(&c->mu);
+		c->st.ring_drops++;
+		pthread_mutex_unlock(&c->mu);
+		return false;
+	}
+	r->kind = REC_PACKET;
+	r->wirelen = h->len;
+	r->linktype = linktype;
+	r->input = input;
+	clamp_ts(&h->ts, &r->ts_us, &r->flags);
+	memcpy(r->data, data, caplen);
+	ring_commit(c->ring, r);
+	pthread_mutex_lock(&c->mu);
+	c->st.packets++;
+	c->st.bytes += h->len;
+	pthread_mutex_unlock(&c->mu);
+	return true;
+}
+
+static void read_offline(struct capture *c, uint32_t idx)
+{
+	const char *name = c->names[idx];
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
+	post(c, REC_INPUT_START, idx, name);
+	if (strcmp(name, "-") == 0)
+		p = pcap_fopen_offline_with_tstamp_precision(stdin, PCAP_TSTAMP_PRECISION_MICRO, eb);
+	else
+		p = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_MICRO, eb);
+	if (!p) {
+		struct strbuf m;
+		sb_init(&m, 0);
+		sb_printf(&m, "%s: not a readable pcap or pcapng capture: %s", strcmp(name, "-") ? name : "<stdin>",
+			  eb);
+		post(c, REC_INPUT_ERROR, idx, sb_cstr(&m));
+		sb_free(&m);
+		return;
+	}
+	int lt = pcap_datalink(p);
+	if (!decode_linktype_supported(lt)) {
+		struct strbuf m;
+		sb_init(&m, 0);
+		sb_printf(&m, "%s: link type %d (%s) is not supported", name, lt, decode_linktype_name(lt));
+		post(c, REC_INPUT_ERROR, idx, sb_cstr(&m));
+		sb_free(&m);
+		pcap_close(p);
+		return;
+	}
+	uint64_t n = 0;
+	for (;;) {
+		if (atomic_load(&c->stop))
+			break;
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		int rc = pcap_next_ex(p, &h, &data);
+		if (rc == 1) {
+			n++;
+			/* pcapng files may change link type per interface */
+			lt = pcap_datalink(p);
+			push_packet(c, h, data, lt, idx, true);
+			continue;
+		}
+		if (rc == PCAP_ERROR_BREAK)
+			break;
+		struct strbuf m;
+		sb_init(&m, 0);
+		sb_printf(&m, "%s: read error after packet %llu: %s (the events of the packets before it are kept)",
+			  strcmp(name, "-") ? name : "<stdin>", (unsigned long long)n, pcap_geterr(p));
+		post(c, REC_INPUT_ERROR, idx, sb_cstr(&m));
+		sb_free(&m);
+		break;
+	}
+	pcap_close(p);
+	post(c, REC_INPUT_END, idx, NULL);
+}
+
+static void live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct capture *c = (struct capture *)user;
+	push_packet(c, h, data, pcap_datalink(c->live), 0, false);
+}
+
+static void update_kernel_stats(struct capture *c)
+{
+	struct pcap_stat ps;
+	if (c->live && pcap_stats(c->live, &ps) == 0) {
+		pthread_mutex_lock(&c->mu);
+		c->st.kernel_drops = ps.ps_drop;
+		c->st.kernel_ifdrops = ps.ps_ifdrop;
+		c->st.kernel_received = ps.ps_recv;
+		pthread_mutex_unlock(&c->mu);
+	}
+}
+
+static void *capture_main(void *arg)
+{
+	struct capture *c = arg;
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals go to the analysis thread */
+	if (c->live) {
+		post(c, REC_INPUT_START, 0, c->names[0]);
+		while (!atomic_load(&c->stop)) {
+			int rc = pcap_dispatch(c->live, 1024, live_cb, (u_char *)c);
+			update_kernel_stats(c);
+			if (rc == PCAP_ERROR) {
+				struct strbuf m;
+				sb_init(&m, 0);
+				sb_printf(&m, "capture on %s failed: %s", c->names[0], pcap_geterr(c->live));
+				post(c, REC_INPUT_ERROR, 0, sb_cstr(&m));
+				sb_free(&m);
+				break;
+			}
+			if (rc == PCAP_ERROR_BREAK)
+				break;
+		}
+		post(c, REC_INPUT_END, 0, NULL);
+	} else {
+		for (uint32_t i = 0; i < c->nnames && !atomic_load(&c->stop); i++)
+			read_offline(c, i);
+	}
+	post(c, REC_ALL_DONE, 0, NULL);
+	return NULL;
+}
+
+bool capture_start(struct capture *c, char *errbuf, size_t errlen)
+{
+	int rc = pthread_create(&c->thr, NULL, capture_main, c);
+	if (rc != 0) {
+		snprintf(errbuf, errlen, "cannot start the capture thread: %s", strerror(rc));
+		return false;
+	}
+	c->started = true;
+	return true;
+}
+
+void capture_stop(struct capture *c)
+{
+	atomic_store(&c->stop, true);
+	if (c->live)
+		pcap_breakloop(c->live);
+}
+
+void capture_join(struct capture *c)
+{
+	if (c->started) {
+		pthread_join(c->thr, NULL);
+		c->started = false;
+	}
+}
+
+void capture_get_stats(struct capture *c, struct capture_stats *out)
+{
+	pthread_mutex_lock(&c->mu);
+	*out = c->st;
+	pthread_mutex_unlock(&c->mu);
+}
+
+void capture_free(struct capture *c)
+{
+	if (!c)
+		return;
+	capture_join(c);
+	if (c->live)
+		pcap_close(c->live);
+	for (size_t i = 0; i < c->nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}

@@ -1,0 +1,48 @@
+/* capture.h - the capture thread: libpcap offline (pcap, pcapng, stdin, directories) or live,
+ * feeding the packet ring. */
+#ifndef KAGAMI_CAPTURE_H
+#define KAGAMI_CAPTURE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ring.h"
+
+struct capture_cfg {
+	char **inputs;        /* offline: files, directories or "-" */
+	size_t ninputs;
+	const char *iface;    /* live */
+	const char *bpf;
+	int snaplen;
+	bool promisc;
+	uint64_t buffer_bytes;/* kernel buffer (live) */
+	int timeout_ms;       /* live read timeout */
+	bool immediate;
+	int fanout_group;     /* PACKET_FANOUT group id (live workers), 0 = none */
+};
+
+struct capture;
+
+/* Opens the live interface (or checks the inputs) in the calling thread so
+ * that errors surface before start-up completes; returns NULL with errbuf. */
+struct capture *capture_open(const struct capture_cfg *cfg, struct ring *ring, char *errbuf, size_t errlen);
+bool capture_start(struct capture *c, char *errbuf, size_t errlen);
+/* Ask the thread to stop (safe from any thread, not from a signal handler). */
+void capture_stop(struct capture *c);
+void capture_join(struct capture *c);
+void capture_free(struct capture *c);
+bool capture_is_live(const struct capture *c);
+const char *capture_input_name(const struct capture *c, uint32_t idx);
+
+struct capture_stats {
+	uint64_t packets, bytes;    /* handed to the ring */
+	uint64_t ring_drops;        /* live: ring full */
+	uint64_t kernel_drops;      /* pcap_stats ps_drop */
+	uint64_t kernel_ifdrops;    /* pcap_stats ps_ifdrop */
+	uint64_t kernel_received;   /* pcap_stats ps_recv */
+};
+void capture_get_stats(struct capture *c, struct capture_stats *out);
+
+#endif

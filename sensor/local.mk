@@ -1,0 +1,29 @@
+# sensor/local.mk - capture, decode, flows, reassembly, events, output; the kagami and kagami-cat programs.
+libkagami_a_SOURCES += \
+	sensor/alert.c sensor/alert.h \
+	sensor/applayer.c sensor/applayer.h \
+	sensor/capture.c sensor/capture.h \
+	sensor/communityid.c sensor/communityid.h \
+	sensor/cursor.h \
+	sensor/decode.c sensor/decode.h \
+	sensor/defrag.c sensor/defrag.h \
+	sensor/engine.c sensor/engine.h \
+	sensor/event.c sensor/event.h \
+	sensor/flow.c sensor/flow.h \
+	sensor/mpjson.c sensor/mpjson.h \
+	sensor/options.c sensor/options.h \
+	sensor/output.c sensor/output.h \
+	sensor/packet.h \
+	sensor/reasm.c sensor/reasm.h \
+	sensor/ring.c sensor/ring.h \
+	sensor/sensor.c sensor/sensor.h \
+	sensor/tcpstream.c sensor/tcpstream.h \
+	sensor/util.c sensor/util.h
+
+sbin_PROGRAMS += kagami
+kagami_SOURCES = sensor/main.c
+kagami_LDADD = $(KAGAMI_LIBS)
+
+bin_PROGRAMS += kagami-cat
+kagami_cat_SOURCES = sensor/kagami-cat.c
+kagami_cat_LDADD = $(KAGAMI_LIBS)

@@ -1,0 +1,65 @@
+/* options.h - kagami's settings: one table serves the command line and the configuration file
+ * (kagami.conf(5)-style "name = value" lines with the long option names; see etc/kagami.conf). */
+#ifndef KAGAMI_OPTIONS_H
+#define KAGAMI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "capture.h"
+#include "engine.h"
+#include "output.h"
+
+#define MAX_VARS 64
+
+struct options {
+	struct capture_cfg cap;
+	struct engine_cfg eng;
+	struct output_cfg out;
+	bool json;
+	bool sort_keys;
+	const char *output_path;
+	uint64_t ring_bytes;
+	const char *sensor_name;
+	const char *config_path;
+	/* signature and geolocation settings (used by their modules) */
+	char **rule_paths;
+	size_t nrule_paths;
+	bool rules_lax;
+	const char *test_rules;
+	char **geoip_paths;
+	size_t ngeoip_paths;
+	bool no_geoip;
+	/* rule variables: "HOME_NET" = "[10.0.0.0/8]" */
+	char *var_names[MAX_VARS];
+	char *var_values[MAX_VARS];
+	size_t nvars;
+	/* observation */
+	uint32_t observe_interval_s;
+	uint32_t observe_top_n;
+	uint32_t observe_max_keys;
+	bool no_observe;
+	/* daemon */
+	const char *user;
+	const char *pidfile;
+	int workers;
+	/* owned strings, freed by options_free */
+	char **owned;
+	size_t nowned;
+};
+
+enum opt_result { OPT_OK = 0, OPT_EXIT_OK, OPT_ERROR };
+
+void options_init(struct options *o);
+void options_free(struct options *o);
+/* Parse argv; reads --config files as they appear. Errors go to stderr. */
+enum opt_result options_parse(struct options *o, int argc, char **argv);
+/* Apply one "name = value" setting from a configuration file. */
+enum opt_result options_set(struct options *o, const char *name, const char *value, const char *where);
+enum opt_result options_load_file(struct options *o, const char *path);
+void options_usage(FILE *fp);
+const char *options_var(const struct options *o, const char *name);
+
+#endif

@@ -1,0 +1,176 @@
+/* ring.c - SPSC byte ring (see ring.h). Indices grow monotonically; a record
+ * that does not fit before the end of the buffer is preceded by a padding
+ * record that sends the consumer back to offset 0. Sleeping uses a
+ * mutex/condvar only when one side actually waits. */
+#include "config.h"
+
+#include "ring.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+#define REC_PAD 0xffff
+#define ALIGN8(x) (((x) + 7u) & ~(size_t)7u)
+
+struct ring {
+	uint8_t *buf;
+	size_t size;
+	_Alignas(64) atomic_size_t head; /* producer: next byte to write */
+	_Alignas(64) atomic_size_t tail; /* consumer: next byte to read */
+	_Alignas(64) atomic_bool prod_waiting;
+	atomic_bool cons_waiting;
+	atomic_bool closed;
+	size_t reserved_end;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+struct ring *ring_new(size_t bytes)
+{
+	struct ring *r = kg_calloc(1, sizeof(*r), "ring");
+	r->size = ALIGN8(bytes < (1u << 20) ? (1u << 20) : bytes);
+	r->buf = kg_malloc(r->size, "packet ring");
+	atomic_init(&r->head, 0);
+	atomic_init(&r->tail, 0);
+	atomic_init(&r->prod_waiting, false);
+	atomic_init(&r->cons_waiting, false);
+	atomic_init(&r->closed, false);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	return r;
+}
+
+void ring_free(struct ring *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	free(r->buf);
+	free(r);
+}
+
+static void wake(struct ring *r)
+{
+	pthread_mutex_lock(&r->mu);
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void wait_ms(struct ring *r, int ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)ms * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+}
+
+/* Room for n contiguous bytes at the head (placing a pad record if needed). */
+static bool room(struct ring *r, size_t n, size_t *at)
+{
+	size_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	size_t used = head - tail;
+	size_t off = head % r->size;
+	size_t contiguous = r->size - off;
+	if (contiguous >= n) {
+		if (r->size - used < n)
+			return false;
+		*at = head;
+		return true;
+	}
+	/* wrap: pad to the end, then n bytes at offset 0 */
+	if (r->size - used < contiguous + n)
+		return false;
+	struct ring_rec *pad = (struct ring_rec *)(r->buf + off);
+	pad->size = (uint32_t)contiguous;
+	pad->kind = REC_PAD;
+	atomic_store_explicit(&r->head, head + contiguous, memory_order_release);
+	*at = head + contiguous;
+	return true;
+}
+
+struct ring_rec *ring_reserve(struct ring *r, size_t datalen, bool wait)
+{
+	size_t n = ALIGN8(sizeof(struct ring_rec) + datalen);
+	size_t at;
+	if (n > r->size / 2)
+		return NULL;
+	while (!room(r, n, &at)) {
+		if (!wait || atomic_load(&r->closed))
+			return NULL;
+		pthread_mutex_lock(&r->mu);
+		atomic_store(&r->prod_waiting, true);
+		if (!room(r, n, &at) && !atomic_load(&r->closed))
+			wait_ms(r, 50);
+		atomic_store(&r->prod_waiting, false);
+		pthread_mutex_unlock(&r->mu);
+	}
+	struct ring_rec *rec = (struct ring_rec *)(r->buf + at % r->size);
+	memset(rec, 0, sizeof(*rec));
+	rec->size = (uint32_t)n;
+	rec->caplen = (uint32_t)datalen;
+	r->reserved_end = at + n;
+	return rec;
+}
+
+void ring_commit(struct ring *r, struct ring_rec *rec)
+{
+	(void)rec;
+	atomic_store_explicit(&r->head, r->reserved_end, memory_order_release);
+	if (atomic_load(&r->cons_waiting))
+		wake(r);
+}
+
+struct ring_rec *ring_peek(struct ring *r, int timeout_ms)
+{
+	for (;;) {
+		size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+		size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+		if (head != tail) {
+			struct ring_rec *rec = (struct ring_rec *)(r->buf + tail % r->size);
+			if (rec->kind == REC_PAD) {
+				atomic_store_explicit(&r->tail, tail + rec->size, memory_order_release);
+				continue;
+			}
+			return rec;
+		}
+		if (timeout_ms == 0)
+			return NULL;
+		pthread_mutex_lock(&r->mu);
+		atomic_store(&r->cons_waiting, true);
+		if (atomic_load_explicit(&r->head, memory_order_acquire) == tail)
+			wait_ms(r, timeout_ms < 0 || timeout_ms > 100 ? 100 : timeout_ms);
+		atomic_store(&r->cons_waiting, false);
+		pthread_mutex_unlock(&r->mu);
+		if (timeout_ms > 0 && atomic_load_explicit(&r->head, memory_order_acquire) == tail)
+			return NULL;
+	}
+}
+
+void ring_release(struct ring *r, struct ring_rec *rec)
+{
+	size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	atomic_store_explicit(&r->tail, tail + rec->size, memory_order_release);
+	if (atomic_load(&r->prod_waiting))
+		wake(r);
+}
+
+void ring_close(struct ring *r)
+{
+	atomic_store(&r->closed, true);
+	wake(r);
+}
+
+size_t ring_used(const struct ring *r)
+{
+	return atomic_load(&((struct ring *)r)->head) - atomic_load(&((struct ring *)r)->tail);
+}

@@ -1,0 +1,1 @@
+# tools/local.mk - capture generator, benchmark helpers.
