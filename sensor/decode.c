@@ -78,6 +78,8 @@ const char *decode_linktype_name(int dlt)
 
 struct dctx {
 	struct packet *pkt;
+	const uint8_t *frame_end; /* end of the captured frame */
+	size_t snapped;           /* wire bytes the capture cut off the frame's end */
 	const struct decode_cfg *cfg;
 	struct decode_stats *st;
 	int depth; /* encapsulation layers entered */
@@ -400,6 +402,17 @@ static enum decode_result dec_l4(struct dctx *d, struct cursor c, uint32_t wire_
 	}
 }
 
+/* Bytes an IP header may claim: what is captured, plus what the capture cut
+ * off when this layer runs to the end of the frame. A length beyond that is cut
+ * by the encapsulation itself (e.g. a PPPoE length) and is malformed. */
+static size_t wire_avail(const struct dctx *d, const struct cursor *c)
+{
+	size_t avail = cur_len(c);
+	if (d->frame_end && c->p + avail == d->frame_end)
+		avail += d->snapped;
+	return avail;
+}
+
 static void reset_l3(struct packet *p)
 {
 	p->fragment = false;
@@ -435,6 +448,10 @@ static enum decode_result dec_ipv4(struct dctx *d, struct cursor c)
 		return fail(d, DE_IPV4_BAD_LEN);
 	if (cur_len(&c) < hlen)
 		return fail(d, DE_IPV4_TRUNCATED);
+	if (total > wire_avail(d, &c)) {
+		d->st->err[DE_IPV4_BAD_LEN]++; /* counted, and read as far as the frame goes */
+		total = (uint16_t)wire_avail(d, &c);
+	}
 	reset_l3(p);
 	d->st->ipv4++;
 	p->family = 4;
@@ -482,6 +499,10 @@ static enum decode_result dec_ipv6(struct dctx *d, struct cursor c)
 		return fail(d, DE_IPV6_BAD_VERSION);
 	if (plen == 0 && nh == 0)
 		return fail(d, DE_IPV6_JUMBO); /* jumbograms (RFC 2675) are not followed */
+	if (40u + plen > wire_avail(d, &c)) {
+		d->st->err[DE_IPV6_TRUNCATED]++;
+		plen = (uint16_t)(wire_avail(d, &c) - 40);
+	}
 	reset_l3(p);
 	d->st->ipv6++;
 	p->family = 6;
@@ -590,6 +611,8 @@ enum decode_result decode_packet(struct packet *pkt, const struct decode_cfg *cf
 {
 	struct dctx d = {.pkt = pkt, .cfg = cfg, .st = st, .depth = 0};
 	struct cursor c = cur_make(pkt->data, pkt->caplen);
+	d.frame_end = pkt->data + pkt->caplen;
+	d.snapped = pkt->wirelen > pkt->caplen ? pkt->wirelen - pkt->caplen : 0;
 	reset_packet(pkt);
 	st->packets++;
 	st->bytes += pkt->wirelen;

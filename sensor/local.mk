@@ -17,6 +17,7 @@ libkagami_a_SOURCES += \
 	sensor/reasm.c sensor/reasm.h \
 	sensor/ring.c sensor/ring.h \
 	sensor/sensor.c sensor/sensor.h \
+	sensor/streamdigest.c sensor/streamdigest.h \
 	sensor/tcpstream.c sensor/tcpstream.h \
 	sensor/util.c sensor/util.h
 

@@ -18,6 +18,7 @@
 #include "output.h"
 #include "ring.h"
 #include "sensor.h"
+#include "streamdigest.h"
 #include "util.h"
 
 static volatile sig_atomic_t sig_stop, sig_stats, sig_hup;
@@ -130,6 +131,8 @@ int sensor_run(struct options *opt)
 		return KG_EXIT_INTERNAL;
 	}
 	sensor_modules_attach(&mods, eng);
+	if (opt->stream_digest)
+		streamdigest_attach(eng);
 
 	struct ring *ring = ring_new(opt->ring_bytes);
 	struct capture *cap = capture_open(&opt->cap, ring, err, sizeof(err));

@@ -52,6 +52,7 @@ static const struct optdef optdefs[] = {
 	{"stats-interval", 0, ARG, "DURATION", "period of stats events, in packet time (default 60s, 0 = end only)"},
 	{"no-stats", 0, NOARG, NULL, "do not write stats events"},
 	{"no-flows", 0, NOARG, NULL, "do not write flow events"},
+	{"stream-digest", 0, NOARG, NULL, "testing aid: a \"stream\" event per TCP flow with the SHA-1 of each direction"},
 	{"sensor-name", 0, ARG, "NAME", "add \"sensor\": NAME to every event"},
 	{"rules", 'S', ARG, "FILE|DIR", "load signature rules (repeatable)"},
 	{"rules-lax", 0, NOARG, NULL, "skip malformed rules (and report how many) instead of failing"},
@@ -239,6 +240,8 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 		o->eng.emit_stats = false;
 	} else if (!strcmp(name, "no-flows")) {
 		o->eng.emit_flows = false;
+	} else if (!strcmp(name, "stream-digest")) {
+		o->stream_digest = true;
 	} else if (!strcmp(name, "sensor-name")) {
 		o->sensor_name = keep(o, value);
 	} else if (!strcmp(name, "rules")) {

@@ -20,6 +20,7 @@ struct options {
 	struct output_cfg out;
 	bool json;
 	bool sort_keys;
+	bool stream_digest;
 	const char *output_path;
 	uint64_t ring_bytes;
 	const char *sensor_name;

@@ -1,1 +1,29 @@
-# tests/local.mk - unit tests (check_PROGRAMS) and capture-driven tests (shell).
+# tests/local.mk - unit tests (check_PROGRAMS) and capture-driven shell tests.
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
+check_PROGRAMS += tests/unit/test_cursor tests/unit/test_communityid tests/unit/test_reasm tests/unit/test_mpjson
+tests_unit_test_cursor_SOURCES = tests/unit/test_cursor.c tests/unit/check.h
+tests_unit_test_cursor_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_cursor_LDADD = $(KAGAMI_LIBS)
+tests_unit_test_communityid_SOURCES = tests/unit/test_communityid.c
+tests_unit_test_communityid_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_communityid_LDADD = $(KAGAMI_LIBS)
+tests_unit_test_reasm_SOURCES = tests/unit/test_reasm.c
+tests_unit_test_reasm_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_reasm_LDADD = $(KAGAMI_LIBS)
+tests_unit_test_mpjson_SOURCES = tests/unit/test_mpjson.c
+tests_unit_test_mpjson_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_mpjson_LDADD = $(KAGAMI_LIBS)
+
+TESTS += $(check_PROGRAMS)
+
+SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh
+TESTS += $(SHELL_TESTS)
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
+	KAGAMI='$(abs_top_builddir)/kagami'; KAGAMI_CAT='$(abs_top_builddir)/kagami-cat'; \
+	PCAPGEN='$(abs_top_builddir)/tools/pcapgen/pcapgen'; SHARED_PCAPS='$(SHARED_PCAPS)'; \
+	export top_srcdir top_builddir KAGAMI KAGAMI_CAT PCAPGEN SHARED_PCAPS;
+
+EXTRA_DIST += $(SHELL_TESTS) tests/lib tests/golden tests/unit/check.h
