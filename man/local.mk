@@ -1,1 +1,2 @@
 # man/local.mk - manual pages.
+dist_man_MANS += man/kagami.8 man/kagami-cat.1

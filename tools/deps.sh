@@ -1,0 +1,21 @@
+#!/bin/sh
+# tools/deps.sh - install what kagami needs to build and test on Debian 12 (bookworm).
+# Run as root, or as a user with sudo. Idempotent: installs only what is missing.
+set -eu
+PKGS="build-essential autoconf automake libtool pkg-config git ca-certificates
+libpcap-dev libnids-dev libnet1-dev libglib2.0-dev libmaxminddb-dev libmsgpack-dev nettle-dev libpcre2-dev
+tshark jq clang libclang-rt-14-dev llvm valgrind tcpreplay iproute2 mmdb-bin libmaxmind-db-writer-perl
+nodejs npm chromium"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer for it
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing
