@@ -14,6 +14,7 @@ libkagami_a_SOURCES += \
 	sensor/options.c sensor/options.h \
 	sensor/output.c sensor/output.h \
 	sensor/packet.h \
+	sensor/privs.c \
 	sensor/reasm.c sensor/reasm.h \
 	sensor/ring.c sensor/ring.h \
 	sensor/sensor.c sensor/sensor.h \
