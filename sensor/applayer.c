@@ -102,6 +102,13 @@ void app_raise_event(struct app_ctx *ctx, const char *name)
 		s->recent[s->nrecent++] = name;
 }
 
+void applayer_packet_begin(struct flow *f)
+{
+	struct app_session *s = f->app;
+	if (s)
+		s->nrecent = 0;
+}
+
 size_t applayer_recent_events(const struct flow *f, const char **names, size_t max)
 {
 	const struct app_session *s = f->app;
@@ -190,7 +197,6 @@ size_t applayer_stream(struct applayer *al, struct flow *f, enum flow_dir dir, c
 		       int64_t ts_us)
 {
 	struct app_session *s = session(f);
-	s->nrecent = 0;
 	if (s->dead[dir])
 		return len;
 	/* bytes the parser asked to skip */
@@ -262,7 +268,6 @@ void applayer_datagram(struct applayer *al, struct flow *f, enum flow_dir dir, c
 		       int64_t ts_us)
 {
 	struct app_session *s = session(f);
-	s->nrecent = 0;
 	bool hold;
 	if (!ensure_dissector(al, f, s, dir, data, len, ts_us, &hold))
 		return;

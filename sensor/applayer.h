@@ -42,8 +42,11 @@ const struct applayer_stats *applayer_stats(const struct applayer *al);
 /* Name of the flow's app protocol ("tls", "smb", "failed"), or NULL. */
 const char *applayer_proto_name(const struct flow *f);
 
-/* Most recent app-layer event names raised on a flow, for rule matching: the
- * names raised while processing the current packet. */
+/* A new packet of flow f is about to be processed: forget the app-layer
+ * events of the previous one. */
+void applayer_packet_begin(struct flow *f);
+/* The app-layer event names raised on flow f while processing the current
+ * packet (up to max), for rules matching app-layer events. */
 size_t applayer_recent_events(const struct flow *f, const char **names, size_t max);
 
 #endif

@@ -292,6 +292,7 @@ void engine_packet(struct engine *e, struct packet *pkt)
 	}
 	enum flow_dir dir;
 	struct flow *f = flow_packet(e->flows, pkt, &dir);
+	applayer_packet_begin(f);
 	for (size_t i = 0; i < e->nmods; i++)
 		if (e->mods[i].packet)
 			e->mods[i].packet(e->mods[i].ctx, e, pkt, f, dir);
@@ -306,6 +307,9 @@ void engine_packet(struct engine *e, struct packet *pkt)
 	default:
 		break;
 	}
+	for (size_t i = 0; i < e->nmods; i++)
+		if (e->mods[i].packet_done)
+			e->mods[i].packet_done(e->mods[i].ctx, e, pkt, f, dir);
 }
 
 /* ------------------------------------------------------------------ stats */

@@ -41,7 +41,12 @@ void engine_cfg_defaults(struct engine_cfg *cfg);
 struct engine_module {
 	const char *name;
 	void *ctx;
+	/* a decoded packet, before reassembly and the app layer */
 	void (*packet)(void *ctx, struct engine *e, const struct packet *pkt, struct flow *f, enum flow_dir dir);
+	/* the same packet after reassembly and the app layer saw it: app-layer
+	 * events it caused are in applayer_recent_events() */
+	void (*packet_done)(void *ctx, struct engine *e, const struct packet *pkt, struct flow *f,
+			    enum flow_dir dir);
 	/* new in-order stream bytes, each delivered exactly once */
 	void (*stream)(void *ctx, struct engine *e, struct flow *f, enum flow_dir dir, const uint8_t *data,
 		       size_t len, int64_t ts_us);
