@@ -37,7 +37,8 @@ struct capture {
 	bool started;
 	atomic_bool stop;
 	pthread_mutex_t mu;
-	struct capture_stats st;
+	struct capture_stats st;          /* kernel counters (under mu) */
+	_Atomic uint64_t packets, bytes, ring_drops;
 	uint32_t cur_input;
 };
 
@@ -213,9 +214,7 @@ static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const ui
 	uint32_t caplen = h->caplen;
 	struct ring_rec *r = ring_reserve(c->ring, caplen, wait);
 	if (!r) {
-		pthread_mutex_lock(&c->mu);
-		c->st.ring_drops++;
-		pthread_mutex_unlock(&c->mu);
+		atomic_fetch_add_explicit(&c->ring_drops, 1, memory_order_relaxed);
 		return false;
 	}
 	r->kind = REC_PACKET;
@@ -225,10 +224,8 @@ static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const ui
 	clamp_ts(&h->ts, &r->ts_us, &r->flags);
 	memcpy(r->data, data, caplen);
 	ring_commit(c->ring, r);
-	pthread_mutex_lock(&c->mu);
-	c->st.packets++;
-	c->st.bytes += h->len;
-	pthread_mutex_unlock(&c->mu);
+	atomic_fetch_add_explicit(&c->packets, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->bytes, h->len, memory_order_relaxed);
 	return true;
 }
 
@@ -369,6 +366,9 @@ void capture_get_stats(struct capture *c, struct capture_stats *out)
 	pthread_mutex_lock(&c->mu);
 	*out = c->st;
 	pthread_mutex_unlock(&c->mu);
+	out->packets = atomic_load_explicit(&c->packets, memory_order_relaxed);
+	out->bytes = atomic_load_explicit(&c->bytes, memory_order_relaxed);
+	out->ring_drops = atomic_load_explicit(&c->ring_drops, memory_order_relaxed);
 }
 
 void capture_free(struct capture *c)

@@ -160,7 +160,10 @@ void ring_release(struct ring *r, struct ring_rec *rec)
 {
 	size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	atomic_store_explicit(&r->tail, tail + rec->size, memory_order_release);
-	if (atomic_load(&r->prod_waiting))
+	/* Wake a waiting producer only once half the ring is free again: waking
+	 * it for every released record makes the two threads ping-pong. */
+	if (atomic_load_explicit(&r->prod_waiting, memory_order_relaxed) &&
+	    atomic_load_explicit(&r->head, memory_order_relaxed) - (tail + rec->size) <= r->size / 2)
 		wake(r);
 }
 
