@@ -288,7 +288,7 @@ static void read_offline(struct capture *c, uint32_t idx)
 
 static void live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
-	struct capture *c = (struct capture *)user;
+	struct capture *c = (struct capture *)(void *)user;
 	push_packet(c, h, data, pcap_datalink(c->live), 0, false);
 }
 

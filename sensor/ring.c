@@ -56,6 +56,12 @@ void ring_free(struct ring *r)
 	free(r);
 }
 
+/* Records start at 8-byte aligned offsets of a malloc'ed (aligned) buffer. */
+static inline struct ring_rec *rec_at(struct ring *r, size_t off)
+{
+	return (struct ring_rec *)(void *)(r->buf + off);
+}
+
 static void wake(struct ring *r)
 {
 	pthread_mutex_lock(&r->mu);
@@ -90,7 +96,7 @@ static bool room(struct ring *r, size_t n, size_t *at)
 	/* wrap: pad to the end, then n bytes at offset 0 */
 	if (r->size - used < contiguous + n)
 		return false;
-	struct ring_rec *pad = (struct ring_rec *)(r->buf + off);
+	struct ring_rec *pad = rec_at(r, off);
 	pad->size = (uint32_t)contiguous;
 	pad->kind = REC_PAD;
 	atomic_store_explicit(&r->head, head + contiguous, memory_order_release);
@@ -114,7 +120,7 @@ struct ring_rec *ring_reserve(struct ring *r, size_t datalen, bool wait)
 		atomic_store(&r->prod_waiting, false);
 		pthread_mutex_unlock(&r->mu);
 	}
-	struct ring_rec *rec = (struct ring_rec *)(r->buf + at % r->size);
+	struct ring_rec *rec = rec_at(r, at % r->size);
 	memset(rec, 0, sizeof(*rec));
 	rec->size = (uint32_t)n;
 	rec->caplen = (uint32_t)datalen;
@@ -136,7 +142,7 @@ struct ring_rec *ring_peek(struct ring *r, int timeout_ms)
 		size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
 		size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
 		if (head != tail) {
-			struct ring_rec *rec = (struct ring_rec *)(r->buf + tail % r->size);
+			struct ring_rec *rec = rec_at(r, tail % r->size);
 			if (rec->kind == REC_PAD) {
 				atomic_store_explicit(&r->tail, tail + rec->size, memory_order_release);
 				continue;

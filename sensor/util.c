@@ -241,12 +241,12 @@ uint64_t kg_hash64(const void *data, size_t n, const uint8_t key[16])
 	}
 	uint64_t b = (uint64_t)n << 56;
 	switch (n - i) {
-	case 7: b |= (uint64_t)p[i + 6] << 48; /* fall through */
-	case 6: b |= (uint64_t)p[i + 5] << 40; /* fall through */
-	case 5: b |= (uint64_t)p[i + 4] << 32; /* fall through */
-	case 4: b |= (uint64_t)p[i + 3] << 24; /* fall through */
-	case 3: b |= (uint64_t)p[i + 2] << 16; /* fall through */
-	case 2: b |= (uint64_t)p[i + 1] << 8;  /* fall through */
+	case 7: b |= (uint64_t)p[i + 6] << 48; KG_FALLTHROUGH;
+	case 6: b |= (uint64_t)p[i + 5] << 40; KG_FALLTHROUGH;
+	case 5: b |= (uint64_t)p[i + 4] << 32; KG_FALLTHROUGH;
+	case 4: b |= (uint64_t)p[i + 3] << 24; KG_FALLTHROUGH;
+	case 3: b |= (uint64_t)p[i + 2] << 16; KG_FALLTHROUGH;
+	case 2: b |= (uint64_t)p[i + 1] << 8;  KG_FALLTHROUGH;
 	case 1: b |= (uint64_t)p[i]; break;
 	default: break;
 	}

@@ -16,7 +16,9 @@
 #define KG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define KG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define KG_NORETURN __attribute__((noreturn))
+#define KG_FALLTHROUGH __attribute__((fallthrough))
 #else
+#define KG_FALLTHROUGH
 #define KG_LIKELY(x) (x)
 #define KG_UNLIKELY(x) (x)
 #define KG_PRINTF(f, a)
