@@ -235,6 +235,18 @@ size_t applayer_stream(struct applayer *al, struct flow *f, enum flow_dir dir, c
 	return consumed;
 }
 
+bool applayer_wants_stream(const struct flow *f, enum flow_dir dir)
+{
+	const struct app_session *s = f->app;
+	if (f->app_failed)
+		return false;
+	if (!s)
+		return true;
+	if (s->d)
+		return !s->dead[dir];
+	return !s->probe_no[dir];
+}
+
 void applayer_gap(struct applayer *al, struct flow *f, enum flow_dir dir, uint64_t gap)
 {
 	struct app_session *s = session(f);

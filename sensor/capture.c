@@ -193,6 +193,7 @@ static void post(struct capture *c, enum ring_kind kind, uint32_t input, const c
 	if (n)
 		memcpy(r->data, text, n);
 	ring_commit(c->ring, r);
+	ring_flush(c->ring);
 }
 
 static void clamp_ts(const struct timeval *tv, int64_t *ts_us, uint16_t *flags)
@@ -235,10 +236,17 @@ static void read_offline(struct capture *c, uint32_t idx)
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p;
 	post(c, REC_INPUT_START, idx, name);
-	if (strcmp(name, "-") == 0)
-		p = pcap_fopen_offline_with_tstamp_precision(stdin, PCAP_TSTAMP_PRECISION_MICRO, eb);
-	else
-		p = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_MICRO, eb);
+	FILE *fp = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+	if (!fp) {
+		snprintf(eb, sizeof(eb), "%s", strerror(errno));
+		p = NULL;
+	} else {
+		/* large reads: a capture is read once, front to back */
+		setvbuf(fp, NULL, _IOFBF, 1u << 20);
+		p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, eb);
+		if (!p && fp != stdin)
+			fclose(fp);
+	}
 	if (!p) {
 		struct strbuf m;
 		sb_init(&m, 0);
@@ -314,6 +322,7 @@ static void *capture_main(void *arg)
 		post(c, REC_INPUT_START, 0, c->names[0]);
 		while (!atomic_load(&c->stop)) {
 			int rc = pcap_dispatch(c->live, 1024, live_cb, (u_char *)c);
+			ring_flush(c->ring);
 			update_kernel_stats(c);
 			if (rc == PCAP_ERROR) {
 				struct strbuf m;

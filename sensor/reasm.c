@@ -55,6 +55,10 @@ static void deliver(const struct reasm_env *env, struct reasm_dir *d, enum flow_
 	if (!n)
 		return;
 	env->st->bytes += n;
+	if (d->discard) {
+		d->blen = 0;
+		return;
+	}
 	if (d->blen == 0) {
 		size_t used = env->deliver(env->ctx, dir, p, n, 0);
 		if (used < n)

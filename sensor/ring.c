@@ -115,8 +115,11 @@ struct ring_rec *ring_reserve(struct ring *r, size_t datalen, bool wait)
 			return NULL;
 		pthread_mutex_lock(&r->mu);
 		atomic_store(&r->prod_waiting, true);
-		if (!room(r, n, &at) && !atomic_load(&r->closed))
+		if (!room(r, n, &at) && !atomic_load(&r->closed)) {
+			if (atomic_load(&r->cons_waiting))
+				pthread_cond_broadcast(&r->cv); /* never both asleep */
 			wait_ms(r, 50);
+		}
 		atomic_store(&r->prod_waiting, false);
 		pthread_mutex_unlock(&r->mu);
 	}
@@ -132,6 +135,16 @@ void ring_commit(struct ring *r, struct ring_rec *rec)
 {
 	(void)rec;
 	atomic_store_explicit(&r->head, r->reserved_end, memory_order_release);
+	/* Wake a sleeping consumer once a batch is waiting (or at a flush): one
+	 * wake-up per record would make the threads ping-pong, worst of all when
+	 * they share a core. The consumer also wakes by itself every few ms. */
+	if (atomic_load_explicit(&r->cons_waiting, memory_order_relaxed) &&
+	    r->reserved_end - atomic_load_explicit(&r->tail, memory_order_relaxed) >= r->size / 16)
+		wake(r);
+}
+
+void ring_flush(struct ring *r)
+{
 	if (atomic_load(&r->cons_waiting))
 		wake(r);
 }
@@ -153,8 +166,11 @@ struct ring_rec *ring_peek(struct ring *r, int timeout_ms)
 			return NULL;
 		pthread_mutex_lock(&r->mu);
 		atomic_store(&r->cons_waiting, true);
-		if (atomic_load_explicit(&r->head, memory_order_acquire) == tail)
-			wait_ms(r, timeout_ms < 0 || timeout_ms > 100 ? 100 : timeout_ms);
+		if (atomic_load_explicit(&r->head, memory_order_acquire) == tail) {
+			if (atomic_load(&r->prod_waiting))
+				pthread_cond_broadcast(&r->cv); /* never both asleep */
+			wait_ms(r, timeout_ms < 0 || timeout_ms > 10 ? 10 : timeout_ms);
+		}
 		atomic_store(&r->cons_waiting, false);
 		pthread_mutex_unlock(&r->mu);
 		if (timeout_ms > 0 && atomic_load_explicit(&r->head, memory_order_acquire) == tail)

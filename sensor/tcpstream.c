@@ -40,6 +40,7 @@ struct tcp_session {
 	struct tcp_stream *nids;
 	bool nids_flip;         /* libnids' client is our server */
 	bool handover;          /* libnids cannot continue: switch after this packet */
+	bool drop;              /* no direction is wanted any more: stop reassembling */
 	bool isn_seen[2];
 	uint32_t isn[2];
 	bool fin_seen[2];
@@ -86,7 +87,16 @@ struct deliver_ctx {
 static size_t own_deliver(void *ctx, enum flow_dir dir, const uint8_t *data, size_t len, size_t new_off)
 {
 	struct deliver_ctx *dc = ctx;
-	return engine_stream_data(dc->tl->e, dc->f, dir, data, len, new_off, dc->ts_us);
+	size_t used = engine_stream_data(dc->tl->e, dc->f, dir, data, len, new_off, dc->ts_us);
+	struct tcp_session *s = dc->f->tcp;
+	if (s && !s->d[dir].discard && !engine_stream_wanted(dc->tl->e, dc->f, dir)) {
+		s->d[dir].discard = true;
+		dc->tl->st.streams_dropped++;
+		if (s->d[dir ^ 1].discard)
+			s->drop = true;
+		return len;
+	}
+	return used;
 }
 
 static void own_gap(void *ctx, enum flow_dir dir, uint64_t bytes)
@@ -212,6 +222,17 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 		size_t used = engine_stream_data(tl->e, f, dir, (const uint8_t *)h->data, len, len - newb,
 						 tl->cur_pkt ? tl->cur_pkt->ts_us : engine_now(tl->e));
 		nids_discard(a_tcp, (int)used);
+		/* Nobody wants this direction any more: let libnids stop copying it.
+		 * libnids frees a stream silently once no half is collected, so the
+		 * last half is left on and the session is dropped after this packet. */
+		if (!engine_stream_wanted(tl->e, f, dir)) {
+			struct half_stream *other = h == &a_tcp->server ? &a_tcp->client : &a_tcp->server;
+			tl->st.streams_dropped++;
+			if (other->collect)
+				h->collect = 0;
+			else
+				s->drop = true;
+		}
 		return;
 	}
 	case NIDS_CLOSE:
@@ -449,6 +470,21 @@ static void own_packet(struct tcp_layer *tl, struct flow *f, struct tcp_session 
 	(void)f;
 }
 
+/* Nothing wants this session's bytes: free the reassembly state, keep the flow. */
+static void stop_reassembly(struct tcp_layer *tl, struct flow *f, struct tcp_session *s, const struct reasm_env *env)
+{
+	if (s->nids) {
+		s->nids->user = NULL;
+		nids_free_tcp_stream(s->nids);
+		s->nids = NULL;
+	} else if (s->mode == TS_NIDS) {
+		drop_halfopen(tl, f);
+	}
+	reasm_dir_free(env, &s->d[0]);
+	reasm_dir_free(env, &s->d[1]);
+	s->mode = TS_DONE;
+}
+
 void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, struct packet *pkt)
 {
 	struct tcp_session *s = f->tcp;
@@ -533,6 +569,8 @@ void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, s
 	} else if (s->mode == TS_OWN) {
 		own_packet(tl, f, s, dir, pkt, &env);
 	}
+	if (s->drop && s->mode != TS_DONE)
+		stop_reassembly(tl, f, s, &env);
 	note_mem(tl);
 }
 
