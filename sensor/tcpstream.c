@@ -138,6 +138,8 @@ static void note_mem(struct tcp_layer *tl)
 
 /* ------------------------------------------------------------------ libnids */
 
+static void adopt_state(struct tcp_session *s);
+
 static void nids_warn(int type, int err, struct ip *iph, void *data)
 {
 	(void)type;
@@ -235,9 +237,25 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 		}
 		return;
 	}
+	case NIDS_TIMED_OUT: {
+		/* libnids gives the stream up: its table is full (it evicts its
+		 * oldest stream) or a closing session timed out. While kagami's flow
+		 * lives on, the own reassembler continues from libnids' position. */
+		f = a_tcp->user;
+		a_tcp->user = NULL;
+		if (!f || !f->tcp)
+			return;
+		struct tcp_session *s = f->tcp;
+		if (s->mode == TS_NIDS && s->nids == a_tcp) {
+			adopt_state(s);
+			s->nids = NULL; /* libnids frees it after this call */
+			s->mode = TS_OWN;
+			tl->st.handovers++;
+		}
+		return;
+	}
 	case NIDS_CLOSE:
 	case NIDS_RESET:
-	case NIDS_TIMED_OUT:
 	case NIDS_EXITING: {
 		f = a_tcp->user;
 		a_tcp->user = NULL;
@@ -385,9 +403,10 @@ static void drop_halfopen(struct tcp_layer *tl, struct flow *f);
 
 /* Continue a libnids session (or one libnids never established) with the own
  * reassembler, from libnids' position. */
-static void handover(struct tcp_layer *tl, struct flow *f, struct tcp_session *s)
+/* Take over libnids' position, buffered bytes and ACK marks (or the ISNs when
+ * libnids never established the session) into the own reassembler. */
+static void adopt_state(struct tcp_session *s)
 {
-	tl->st.handovers++;
 	for (int d = 0; d < 2; d++) {
 		struct reasm_dir *rd = &s->d[d];
 		if (s->nids) {
@@ -395,17 +414,24 @@ static void handover(struct tcp_layer *tl, struct flow *f, struct tcp_session *s
 			uint32_t exp = exp_seq(s, (enum flow_dir)d);
 			rd->init = true;
 			rd->next_seq = exp;
+			rd->discard = !h->collect;
 			if (s->acked_valid[d] && SEQ_GT(s->acked[d], exp)) {
 				rd->acked_valid = true;
 				rd->acked = s->acked[d];
 			}
-			if (h->data && h->count > h->offset)
+			if (h->collect && h->data && h->count > h->offset)
 				reasm_preload(rd, (const uint8_t *)h->data, (size_t)(h->count - h->offset));
 		} else if (s->isn_seen[d]) {
 			rd->init = true;
 			rd->next_seq = s->isn[d] + 1;
 		}
 	}
+}
+
+static void handover(struct tcp_layer *tl, struct flow *f, struct tcp_session *s)
+{
+	tl->st.handovers++;
+	adopt_state(s);
 	if (s->nids) {
 		s->nids->user = NULL;
 		nids_free_tcp_stream(s->nids);

@@ -17,7 +17,7 @@ tests_unit_test_mpjson_LDADD = $(KAGAMI_LIBS)
 TESTS += $(check_PROGRAMS)
 
 SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
-	tests/offline-nodrop.sh tests/live-lo.sh
+	tests/offline-nodrop.sh tests/live-lo.sh tests/nids-evict.sh
 TESTS += $(SHELL_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
