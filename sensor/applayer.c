@@ -235,6 +235,25 @@ size_t applayer_stream(struct applayer *al, struct flow *f, enum flow_dir dir, c
 	return consumed;
 }
 
+bool applayer_set_proto(struct applayer *al, struct flow *f, const char *name, int64_t ts_us)
+{
+	struct app_session *s = session(f);
+	if (s->d)
+		return false;
+	for (size_t i = 0; i < dissector_count; i++) {
+		const struct dissector *d = dissector_registry[i];
+		if (d->ipproto != f->proto || strcmp(d->name, name) != 0)
+			continue;
+		s->d = d;
+		f->app_id = (uint16_t)(i + 1);
+		struct app_ctx ctx;
+		make_ctx(al, f, DIR_TO_SERVER, ts_us, &ctx);
+		s->state = d->state_new ? d->state_new(&ctx) : NULL;
+		return true;
+	}
+	return false;
+}
+
 bool applayer_wants_stream(const struct flow *f, enum flow_dir dir)
 {
 	const struct app_session *s = f->app;
