@@ -187,13 +187,14 @@ void reasm_data(const struct reasm_env *env, struct reasm_dir *d, enum flow_dir 
 	uint32_t n = (uint32_t)len;
 	int32_t off = seq_diff(seq, d->next_seq);
 	if (n && off < 0) {
-		if ((uint32_t)(-off) >= n) {
+		uint32_t behind = d->next_seq - seq; /* modulo 2^32: no signed negation */
+		if (behind >= n) {
 			env->st->retransmissions++;
 			n = 0;
 		} else {
 			env->st->overlaps++;
-			data += -off;
-			n -= (uint32_t)(-off);
+			data += behind;
+			n -= behind;
 			seq = d->next_seq;
 			off = 0;
 		}
