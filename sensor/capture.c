@@ -38,7 +38,9 @@ struct capture {
 	atomic_bool stop;
 	pthread_mutex_t mu;
 	struct capture_stats st;          /* kernel counters (under mu) */
+	/* written by the capture thread only (plain stores), read by others */
 	_Atomic uint64_t packets, bytes, ring_drops;
+	uint64_t n_packets, n_bytes, n_drops; /* the capture thread's own counts */
 	uint32_t cur_input;
 };
 
@@ -215,7 +217,7 @@ static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const ui
 	uint32_t caplen = h->caplen;
 	struct ring_rec *r = ring_reserve(c->ring, caplen, wait);
 	if (!r) {
-		atomic_fetch_add_explicit(&c->ring_drops, 1, memory_order_relaxed);
+		atomic_store_explicit(&c->ring_drops, ++c->n_drops, memory_order_relaxed);
 		return false;
 	}
 	r->kind = REC_PACKET;
@@ -225,8 +227,10 @@ static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const ui
 	clamp_ts(&h->ts, &r->ts_us, &r->flags);
 	memcpy(r->data, data, caplen);
 	ring_commit(c->ring, r);
-	atomic_fetch_add_explicit(&c->packets, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&c->bytes, h->len, memory_order_relaxed);
+	/* single writer: a store, not a locked read-modify-write */
+	atomic_store_explicit(&c->packets, ++c->n_packets, memory_order_relaxed);
+	c->n_bytes += h->len;
+	atomic_store_explicit(&c->bytes, c->n_bytes, memory_order_relaxed);
 	return true;
 }
 
@@ -315,6 +319,7 @@ static void update_kernel_stats(struct capture *c)
 static void *capture_main(void *arg)
 {
 	struct capture *c = arg;
+	pthread_setname_np(pthread_self(), "kagami-capture");
 	sigset_t all;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals go to the analysis thread */

@@ -1,6 +1,7 @@
 # tests/local.mk - unit tests (check_PROGRAMS) and capture-driven shell tests.
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
-UNIT_TESTS = tests/unit/test_cursor tests/unit/test_communityid tests/unit/test_reasm tests/unit/test_mpjson
+UNIT_TESTS = tests/unit/test_cursor tests/unit/test_communityid tests/unit/test_reasm tests/unit/test_mpjson \
+	tests/unit/test_util
 check_PROGRAMS += $(UNIT_TESTS)
 tests_unit_test_cursor_SOURCES = tests/unit/test_cursor.c tests/unit/check.h
 tests_unit_test_cursor_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -14,6 +15,9 @@ tests_unit_test_reasm_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_mpjson_SOURCES = tests/unit/test_mpjson.c
 tests_unit_test_mpjson_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_mpjson_LDADD = $(KAGAMI_LIBS)
+tests_unit_test_util_SOURCES = tests/unit/test_util.c
+tests_unit_test_util_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_util_LDADD = $(KAGAMI_LIBS)
 
 # fuzz harnesses: replayed over their corpus in make check; libFuzzer programs with --enable-fuzztargets
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
