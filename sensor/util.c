@@ -344,6 +344,8 @@ void kg_random(void *buf, size_t n)
 bool kg_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
+	if (!isdigit((unsigned char)*s)) /* strtoull would accept "-1" and " 1" */
+		return false;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || end == s)
@@ -371,6 +373,8 @@ bool kg_parse_size(const char *s, uint64_t *out)
 bool kg_parse_duration(const char *s, uint64_t *out_seconds)
 {
 	char *end;
+	if (!isdigit((unsigned char)*s))
+		return false;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || end == s)
