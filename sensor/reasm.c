@@ -39,8 +39,8 @@ static void buf_consume(struct reasm_dir *d, size_t n)
 		memmove(d->buf, d->buf + n, d->blen - n);
 		d->blen -= n;
 	}
-	/* give memory back once a large message has been consumed */
-	if (d->blen == 0 && d->bcap > (256u << 10)) {
+	/* give the buffer back once everything is consumed: idle sessions hold none */
+	if (d->blen == 0) {
 		free(d->buf);
 		d->buf = NULL;
 		d->bcap = 0;

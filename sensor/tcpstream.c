@@ -379,6 +379,24 @@ static void feed_nids(struct tcp_layer *tl, struct flow *f, struct packet *pkt)
 	tl->cur_pkt = NULL;
 }
 
+/* libnids keeps each half's receive buffer (4 KiB at least) for the life of
+ * the stream. Give it back whenever the parser has consumed everything, so a
+ * million idle sessions do not hold a million buffers; libnids allocates a
+ * new one when data comes (add2buf() checks for NULL). Called after libnids
+ * has finished with the packet, never from inside its callback. */
+static void trim_nids_buffers(struct tcp_session *s)
+{
+	struct half_stream *hs[2] = {&s->nids->client, &s->nids->server};
+	for (int i = 0; i < 2; i++) {
+		struct half_stream *h = hs[i];
+		if (h->data && h->count == h->offset) {
+			free(h->data);
+			h->data = NULL;
+			h->bufsize = 0;
+		}
+	}
+}
+
 /* Drop shadowed segments libnids has now delivered. */
 static void shadow_prune(struct tcp_layer *tl, struct tcp_session *s, const struct reasm_env *env)
 {
@@ -581,8 +599,10 @@ void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, s
 				tl->st.nids_unfed++;
 			else
 				feed_nids(tl, f, pkt);
-			if (s->mode == TS_NIDS && s->nids)
+			if (s->mode == TS_NIDS && s->nids) {
 				shadow_prune(tl, s, &env);
+				trim_nids_buffers(s);
+			}
 		}
 		/* data, but libnids never saw the handshake complete */
 		if (s->mode == TS_NIDS && !s->nids && pkt->payload_len && !(fl & TH_SYN_))

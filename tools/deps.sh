@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config git ca-certificates
 libpcap-dev libnids-dev libnet1-dev libglib2.0-dev libmaxminddb-dev libmsgpack-dev nettle-dev libpcre2-dev
-tshark jq clang libclang-rt-14-dev llvm valgrind tcpreplay iproute2 mmdb-bin libmaxmind-db-writer-perl
+tshark jq time bc clang libclang-rt-14-dev llvm valgrind tcpreplay iproute2 mmdb-bin libmaxmind-db-writer-perl
 chromium"
 missing=""
 for p in $PKGS; do

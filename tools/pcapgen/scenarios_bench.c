@@ -133,7 +133,76 @@ static bool bench_mix(const char *path)
 	return true;
 }
 
+/* N concurrent TCP sessions (PCAPGEN_FLOWS, default 1000000): handshake and one small request
+ * and answer each, none closed, so all are open at the end. */
+static bool bench_flows(const char *path)
+{
+	struct pg_writer w;
+	if (!pg_open(&w, path, 1))
+		return false;
+	const char *e = getenv("PCAPGEN_FLOWS");
+	uint32_t n = e ? (uint32_t)strtoul(e, NULL, 10) : 1000000;
+	struct pg_link l = {0};
+	uint64_t t = T0;
+	static const uint8_t req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const uint8_t resp[] = "HTTP/1.1 204 No Content\r\n\r\n";
+	for (uint32_t i = 0; i < n; i++) {
+		struct pg_addr c, s;
+		memset(&c, 0, sizeof(c));
+		memset(&s, 0, sizeof(s));
+		c.family = s.family = 4;
+		c.a[0] = 10;
+		c.a[1] = (uint8_t)(i >> 16);
+		c.a[2] = (uint8_t)(i >> 8);
+		c.a[3] = (uint8_t)i;
+		s.a[0] = 172;
+		s.a[1] = 16;
+		s.a[2] = (uint8_t)(i % 251);
+		s.a[3] = 1;
+		struct pg_tcp sess;
+		pg_tcp_init(&sess, &w, &l, c, (uint16_t)(1024 + i % 60000), s, 80, i * 2654435761u, i * 40503u, t);
+		sess.step_us = 1;
+		pg_tcp_handshake(&sess);
+		pg_tcp_segment(&sess, PG_C2S, sess.nxt[0], PG_ACK | PG_PSH, req, sizeof(req) - 1);
+		sess.nxt[0] += sizeof(req) - 1;
+		pg_tcp_segment(&sess, PG_S2C, sess.nxt[1], PG_ACK | PG_PSH, resp, sizeof(resp) - 1);
+		sess.nxt[1] += sizeof(resp) - 1;
+		t = sess.t;
+	}
+	pg_close(&w);
+	return true;
+}
+
+/* A SYN flood: PCAPGEN_SYNS SYNs (default 2000000) from random sources and ports, none answered. */
+static bool bench_synflood(const char *path)
+{
+	struct pg_writer w;
+	if (!pg_open(&w, path, 1))
+		return false;
+	const char *e = getenv("PCAPGEN_SYNS");
+	uint32_t n = e ? (uint32_t)strtoul(e, NULL, 10) : 2000000;
+	struct pg_rng r;
+	pg_rng_seed(&r, 4242);
+	struct pg_link l = {0};
+	struct pg_addr dst = pg_ip4("172.16.0.80");
+	for (uint32_t i = 0; i < n; i++) {
+		struct pg_addr src;
+		memset(&src, 0, sizeof(src));
+		src.family = 4;
+		uint32_t a = pg_rng_u32(&r);
+		memcpy(src.a, &a, 4);
+		uint8_t pkt[128];
+		size_t len = pg_build_tcp(pkt, sizeof(pkt), &src, &dst, (uint16_t)pg_rng_u32(&r), 80, pg_rng_u32(&r), 0,
+					  PG_SYN, 512, NULL, 0, (uint16_t)i);
+		pg_emit_ip(&w, &l, T0 + i * 2ULL, pkt, len);
+	}
+	pg_close(&w);
+	return true;
+}
+
 const struct pg_scenario pg_bench_scenarios[] = {
+	{"bench-flows", "many concurrent TCP sessions for tools/memtest (PCAPGEN_FLOWS, default 1000000)", bench_flows},
+	{"bench-synflood", "SYN flood from random sources (PCAPGEN_SYNS, default 2000000)", bench_synflood},
 	{"bench-mix", "large mixed capture for tools/bench (PCAPGEN_BENCH_MB, default 1024)", bench_mix},
 	{NULL, NULL, NULL},
 };
