@@ -341,25 +341,15 @@ const struct reasm_stats *tcp_layer_reasm_stats(const struct tcp_layer *tl) { re
 
 /* ---------------------------------------------------------------- sessions */
 
-static uint16_t ip_checksum(const uint8_t *h, size_t n)
-{
-	uint32_t sum = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)h[i] << 8 | h[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* libnids verifies the IPv4 header checksum; give it a correct one. */
 static void fix_ipv4_checksum(struct packet *pkt)
 {
 	uint8_t *h = pkt->l3;
 	size_t hl = pkt->l4_off;
-	if (ip_checksum(h, hl) == 0)
+	if (kg_inet_checksum(h, hl) == 0)
 		return;
 	h[10] = h[11] = 0;
-	uint16_t c = ip_checksum(h, hl);
+	uint16_t c = kg_inet_checksum(h, hl);
 	h[10] = (uint8_t)(c >> 8);
 	h[11] = (uint8_t)c;
 }

@@ -240,6 +240,19 @@ int kg_parse_ip(const char *s, uint8_t out[16])
 	return 0;
 }
 
+uint16_t kg_inet_checksum(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+	size_t i = 0;
+	for (; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (i < n)
+		sum += (uint32_t)p[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 void kg_hex(const uint8_t *p, size_t n, char *buf)
 {
 	static const char digits[] = "0123456789abcdef";

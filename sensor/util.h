@@ -62,6 +62,10 @@ void kg_format_ip(int family, const uint8_t *addr, char *buf, size_t buflen);
 /* Parse an address into 16 bytes (v4 in the first 4); returns family or 0. */
 int kg_parse_ip(const char *s, uint8_t out[16]);
 
+/* The Internet checksum (RFC 1071) of p[0..n): 0 when a header that carries its
+ * own checksum is intact. */
+uint16_t kg_inet_checksum(const uint8_t *p, size_t n);
+
 /* Lowercase hex of n bytes into buf (needs 2n+1). */
 void kg_hex(const uint8_t *p, size_t n, char *buf);
 

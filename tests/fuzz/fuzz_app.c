@@ -32,12 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t ipproto = proto_of(FUZZ_PROTO);
 	if (!ipproto)
 		abort(); /* the dissector is not in the registry */
-	char err[256];
-	struct output_cfg oc = {.path = "/dev/null", .format = OUT_FMT_MSGPACK};
 	struct output *out;
-	if (output_open(&oc, &out, err, sizeof(err)) != OUT_OK)
-		abort();
-	struct emitter *em = emitter_new(out);
+	struct emitter *em = fuzz_emitter(&out);
 	struct applayer *al = applayer_new(em, NULL, 256 * 1024);
 	struct flow f;
 	memset(&f, 0, sizeof(f));

@@ -24,12 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	char err[256];
-	struct output_cfg oc = {.path = "/dev/null", .format = OUT_FMT_MSGPACK};
 	struct output *out;
-	if (output_open(&oc, &out, err, sizeof(err)) != OUT_OK)
-		abort();
-	struct emitter *em = emitter_new(out);
+	struct emitter *em = fuzz_emitter(&out);
 	struct engine_cfg cfg;
 	engine_cfg_defaults(&cfg);
 	cfg.flow.max_flows = 256;
@@ -38,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.reasm_max_ooo = 64 * 1024;
 	cfg.reasm_memcap = 1 << 20;
 	cfg.stats_interval_s = 30;
+	char err[256];
 	struct engine *e = engine_new(&cfg, em, err, sizeof(err));
 	if (!e)
 		abort();
