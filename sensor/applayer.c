@@ -184,9 +184,9 @@ static bool ensure_dissector(struct applayer *al, struct flow *f, struct app_ses
 		return false;
 	}
 	s->probe_no[dir] = true;
-	/* UDP has no second chance; TCP gives up once both sides said no, or the
-	 * client side alone once it sent a full probe window */
-	if (f->proto != 6 || (s->probe_no[0] && s->probe_no[1]) || (dir == DIR_TO_SERVER && len >= PROBE_MAX_BYTES)) {
+	/* UDP has no second chance; TCP gives up once both sides said no (a
+	 * protocol may begin after a payload: a Meterpreter stage, then TLS) */
+	if (f->proto != 6 || (s->probe_no[0] && s->probe_no[1])) {
 		f->app_failed = true;
 		al->st.flows_unknown++;
 	}
@@ -263,7 +263,8 @@ bool applayer_wants_stream(const struct flow *f, enum flow_dir dir)
 		return true;
 	if (s->d)
 		return !s->dead[dir];
-	return !s->probe_no[dir];
+	/* undecided: a dissector chosen from the other direction will want this one */
+	return true;
 }
 
 void applayer_gap(struct applayer *al, struct flow *f, enum flow_dir dir, uint64_t gap)

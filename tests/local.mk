@@ -1,7 +1,7 @@
 # tests/local.mk - unit tests (check_PROGRAMS) and capture-driven shell tests.
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
 UNIT_TESTS = tests/unit/test_cursor tests/unit/test_communityid tests/unit/test_reasm tests/unit/test_mpjson \
-	tests/unit/test_util
+	tests/unit/test_util tests/unit/test_tls_records
 check_PROGRAMS += $(UNIT_TESTS)
 tests_unit_test_cursor_SOURCES = tests/unit/test_cursor.c tests/unit/check.h
 tests_unit_test_cursor_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -18,10 +18,17 @@ tests_unit_test_mpjson_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_util_LDADD = $(KAGAMI_LIBS)
+tests_unit_test_tls_records_SOURCES = tests/unit/test_tls_records.c
+tests_unit_test_tls_records_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_tls_records_LDADD = $(KAGAMI_LIBS)
 
 # fuzz harnesses: replayed over their corpus in make check; libFuzzer programs with --enable-fuzztargets
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
-check_PROGRAMS += tests/fuzz/replay_engine tests/fuzz/replay_mpjson tests/fuzz/mkseeds
+check_PROGRAMS += tests/fuzz/replay_engine tests/fuzz/replay_mpjson tests/fuzz/mkseeds \
+	tests/fuzz/replay_app_tls
+tests_fuzz_replay_app_tls_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_app.c
+tests_fuzz_replay_app_tls_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"tls"'
+tests_fuzz_replay_app_tls_LDADD = $(KAGAMI_LIBS)
 tests_fuzz_replay_engine_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_engine.c tests/fuzz/fuzz.h
 tests_fuzz_replay_engine_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_replay_engine_LDADD = $(KAGAMI_LIBS)
@@ -32,7 +39,11 @@ tests_fuzz_mkseeds_SOURCES = tests/fuzz/mkseeds.c
 tests_fuzz_mkseeds_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_mkseeds_LDADD = $(KAGAMI_LIBS)
 if FUZZTARGETS
-noinst_PROGRAMS += tests/fuzz/fuzz_engine tests/fuzz/fuzz_mpjson
+noinst_PROGRAMS += tests/fuzz/fuzz_engine tests/fuzz/fuzz_mpjson tests/fuzz/fuzz_app_tls
+tests_fuzz_fuzz_app_tls_SOURCES = tests/fuzz/fuzz_app.c
+tests_fuzz_fuzz_app_tls_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"tls"'
+tests_fuzz_fuzz_app_tls_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_fuzz_app_tls_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_engine_SOURCES = tests/fuzz/fuzz_engine.c
 tests_fuzz_fuzz_engine_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_engine_LDADD = $(KAGAMI_LIBS)
@@ -46,7 +57,8 @@ endif
 TESTS += $(UNIT_TESTS)
 
 SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
-	tests/offline-nodrop.sh tests/live-lo.sh tests/nids-evict.sh tests/fuzz-replay.sh tests/caps.sh
+	tests/offline-nodrop.sh tests/live-lo.sh tests/nids-evict.sh tests/fuzz-replay.sh tests/caps.sh \
+	tests/tls.sh
 TESTS += $(SHELL_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
