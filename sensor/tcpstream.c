@@ -93,7 +93,7 @@ static size_t own_deliver(void *ctx, enum flow_dir dir, const uint8_t *data, siz
 	if (s && !s->d[dir].discard && !engine_stream_wanted(dc->tl->e, dc->f, dir)) {
 		s->d[dir].discard = true;
 		dc->tl->st.streams_dropped++;
-		if (s->d[dir ^ 1].discard)
+		if (s->d[dir ^ 1].discard || !engine_stream_wanted(dc->tl->e, dc->f, (enum flow_dir)(dir ^ 1)))
 			s->drop = true;
 		return len;
 	}
@@ -231,10 +231,10 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 		if (!engine_stream_wanted(tl->e, f, dir)) {
 			struct half_stream *other = h == &a_tcp->server ? &a_tcp->client : &a_tcp->server;
 			tl->st.streams_dropped++;
-			if (other->collect)
+			if (other->collect && engine_stream_wanted(tl->e, f, (enum flow_dir)(dir ^ 1)))
 				h->collect = 0;
 			else
-				s->drop = true;
+				s->drop = true; /* neither direction is wanted: stop following the session */
 		}
 		return;
 	}
