@@ -86,6 +86,10 @@ struct dissector {
 	 * summaries; ctx->flow is NULL. May be NULL. */
 	void (*tick)(struct app_ctx *ctx);
 	void (*run_end)(struct app_ctx *ctx);
+	/* Add the per-run counters (what was evicted or dropped at a cap, ...) to
+	 * the stats event, inside its "app_layer"."<name>" map (shared by tables of
+	 * the same name: their keys must differ). May be NULL. */
+	void (*stats)(void *proto, struct event *ev);
 };
 
 /* The registry (dissectors/registry.c). */

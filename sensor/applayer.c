@@ -65,6 +65,28 @@ void applayer_free(struct applayer *al)
 
 const struct applayer_stats *applayer_stats(const struct applayer *al) { return &al->st; }
 
+void applayer_stats_fields(const struct applayer *al, struct event *ev)
+{
+	for (size_t i = 0; i < dissector_count; i++) {
+		const struct dissector *d = dissector_registry[i];
+		if (!d->stats)
+			continue;
+		bool first = true; /* the name's map was written with an earlier table */
+		for (size_t j = 0; j < i; j++)
+			if (dissector_registry[j]->stats && strcmp(dissector_registry[j]->name, d->name) == 0)
+				first = false;
+		if (!first)
+			continue;
+		ev_map(ev, d->name);
+		for (size_t j = i; j < dissector_count; j++) {
+			const struct dissector *e = dissector_registry[j];
+			if (e->stats && strcmp(e->name, d->name) == 0)
+				e->stats(al->proto[j], ev);
+		}
+		ev_end_map(ev);
+	}
+}
+
 const char *applayer_proto_name(const struct flow *f)
 {
 	if (f->app_id && f->app_id <= dissector_count)
