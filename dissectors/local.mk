@@ -3,3 +3,4 @@ libkagami_a_SOURCES += \
 	dissectors/dissector.h \
 	dissectors/registry.c
 include dissectors/tls/local.mk
+include dissectors/smb/local.mk

@@ -153,7 +153,7 @@ static inline bool cur_be32(struct cursor *c, uint32_t *v)
 
 static inline bool cur_be64(struct cursor *c, uint64_t *v)
 {
-	uint32_t hi, lo;
+	uint32_t hi = 0, lo = 0;
 	if (c->len < 8)
 		return false;
 	cur_be32(c, &hi);
@@ -184,7 +184,7 @@ static inline bool cur_le32(struct cursor *c, uint32_t *v)
 
 static inline bool cur_le64(struct cursor *c, uint64_t *v)
 {
-	uint32_t lo, hi;
+	uint32_t lo = 0, hi = 0;
 	if (c->len < 8)
 		return false;
 	cur_le32(c, &lo);
