@@ -10,7 +10,9 @@ libkagami_a_SOURCES += \
 	sensor/engine.c sensor/engine.h \
 	sensor/event.c sensor/event.h \
 	sensor/flow.c sensor/flow.h \
+	sensor/geo.c sensor/geo.h \
 	sensor/mpjson.c sensor/mpjson.h \
+	sensor/observe.c sensor/observe.h \
 	sensor/options.c sensor/options.h \
 	sensor/output.c sensor/output.h \
 	sensor/packet.h \

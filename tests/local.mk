@@ -24,6 +24,9 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	KAGAMI='$(abs_top_builddir)/kagami'; KAGAMI_CAT='$(abs_top_builddir)/kagami-cat'; \
 	PCAPGEN='$(abs_top_builddir)/tools/pcapgen/pcapgen'; SHARED_PCAPS='$(SHARED_PCAPS)'; \
-	export top_srcdir top_builddir KAGAMI KAGAMI_CAT PCAPGEN SHARED_PCAPS;
+	KAGAMI_GEOIP_DIR='$(abs_top_srcdir)/tests/data/geoip'; \
+	export top_srcdir top_builddir KAGAMI KAGAMI_CAT PCAPGEN SHARED_PCAPS KAGAMI_GEOIP_DIR;
+# Every test geolocates with the generated test databases (tools/mkmmdb.pl), never with a
+# real database that changes: KAGAMI_GEOIP_DIR is kagami's default database directory.
 
-EXTRA_DIST += $(SHELL_TESTS) tests/lib tests/golden tests/unit/check.h
+EXTRA_DIST += $(SHELL_TESTS) tests/lib tests/golden tests/unit/check.h tests/data

@@ -129,5 +129,6 @@ struct pg_scenario {
 
 /* Scenario tables contributed by each area (core, tls, smb, dns, ...). */
 extern const struct pg_scenario pg_core_scenarios[];
+extern const struct pg_scenario pg_obs_scenarios[];
 
 #endif
