@@ -13,10 +13,15 @@ tests_unit_test_reasm_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_mpjson_SOURCES = tests/unit/test_mpjson.c
 tests_unit_test_mpjson_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_mpjson_LDADD = $(KAGAMI_LIBS)
+check_PROGRAMS += tests/unit/test_geo
+tests_unit_test_geo_SOURCES = tests/unit/test_geo.c
+tests_unit_test_geo_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_geo_LDADD = $(KAGAMI_LIBS)
 
 TESTS += $(check_PROGRAMS)
 
-SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh
+SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
+	tests/geo.sh tests/observe.sh tests/mkmmdb.sh
 TESTS += $(SHELL_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
