@@ -31,3 +31,7 @@ kagami_LDADD = $(KAGAMI_LIBS)
 bin_PROGRAMS += kagami-cat
 kagami_cat_SOURCES = sensor/kagami-cat.c
 kagami_cat_LDADD = $(KAGAMI_LIBS)
+
+bin_PROGRAMS += kagami-report
+kagami_report_SOURCES = sensor/report/report.c sensor/report/svg.c sensor/report/svg.h
+kagami_report_LDADD = $(KAGAMI_LIBS)

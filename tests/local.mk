@@ -20,8 +20,13 @@ tests_unit_test_geo_LDADD = $(KAGAMI_LIBS)
 
 TESTS += $(check_PROGRAMS)
 
+# helper of tests/report.sh (not a test itself)
+noinst_PROGRAMS += tests/report-events
+tests_report_events_SOURCES = tests/report-events.c
+tests_report_events_LDADD = $(KAGAMI_LIBS)
+
 SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
-	tests/geo.sh tests/observe.sh tests/mkmmdb.sh
+	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh
 TESTS += $(SHELL_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
@@ -30,7 +35,8 @@ AM_TESTS_ENVIRONMENT = \
 	KAGAMI='$(abs_top_builddir)/kagami'; KAGAMI_CAT='$(abs_top_builddir)/kagami-cat'; \
 	PCAPGEN='$(abs_top_builddir)/tools/pcapgen/pcapgen'; SHARED_PCAPS='$(SHARED_PCAPS)'; \
 	KAGAMI_GEOIP_DIR='$(abs_top_srcdir)/tests/data/geoip'; \
-	export top_srcdir top_builddir KAGAMI KAGAMI_CAT PCAPGEN SHARED_PCAPS KAGAMI_GEOIP_DIR;
+	KAGAMI_REPORT='$(abs_top_builddir)/kagami-report'; REPORT_EVENTS='$(abs_top_builddir)/tests/report-events'; \
+	export top_srcdir top_builddir KAGAMI KAGAMI_CAT PCAPGEN SHARED_PCAPS KAGAMI_GEOIP_DIR KAGAMI_REPORT REPORT_EVENTS;
 # Every test geolocates with the generated test databases (tools/mkmmdb.pl), never with a
 # real database that changes: KAGAMI_GEOIP_DIR is kagami's default database directory.
 
