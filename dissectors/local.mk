@@ -2,3 +2,4 @@
 libkagami_a_SOURCES += \
 	dissectors/dissector.h \
 	dissectors/registry.c
+include dissectors/tls/local.mk

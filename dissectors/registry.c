@@ -3,7 +3,10 @@
 
 #include "dissector.h"
 
+extern const struct dissector tls_dissector;
+
 const struct dissector *const dissector_registry[] = {
+	&tls_dissector,
 	NULL,
 };
 

@@ -184,9 +184,9 @@ static bool ensure_dissector(struct applayer *al, struct flow *f, struct app_ses
 		return false;
 	}
 	s->probe_no[dir] = true;
-	/* UDP has no second chance; TCP gives up once both sides said no, or the
-	 * client side alone once it sent a full probe window */
-	if (f->proto != 6 || (s->probe_no[0] && s->probe_no[1]) || (dir == DIR_TO_SERVER && len >= PROBE_MAX_BYTES)) {
+	/* UDP has no second chance; TCP gives up once both sides said no (a
+	 * protocol may begin after a payload: a Meterpreter stage, then TLS) */
+	if (f->proto != 6 || (s->probe_no[0] && s->probe_no[1])) {
 		f->app_failed = true;
 		al->st.flows_unknown++;
 	}
@@ -233,6 +233,38 @@ size_t applayer_stream(struct applayer *al, struct flow *f, enum flow_dir dir, c
 		return len;
 	}
 	return consumed;
+}
+
+bool applayer_set_proto(struct applayer *al, struct flow *f, const char *name, int64_t ts_us)
+{
+	struct app_session *s = session(f);
+	if (s->d)
+		return false;
+	for (size_t i = 0; i < dissector_count; i++) {
+		const struct dissector *d = dissector_registry[i];
+		if (d->ipproto != f->proto || strcmp(d->name, name) != 0)
+			continue;
+		s->d = d;
+		f->app_id = (uint16_t)(i + 1);
+		struct app_ctx ctx;
+		make_ctx(al, f, DIR_TO_SERVER, ts_us, &ctx);
+		s->state = d->state_new ? d->state_new(&ctx) : NULL;
+		return true;
+	}
+	return false;
+}
+
+bool applayer_wants_stream(const struct flow *f, enum flow_dir dir)
+{
+	const struct app_session *s = f->app;
+	if (f->app_failed)
+		return false;
+	if (!s)
+		return true;
+	if (s->d)
+		return !s->dead[dir];
+	/* undecided: a dissector chosen from the other direction will want this one */
+	return true;
 }
 
 void applayer_gap(struct applayer *al, struct flow *f, enum flow_dir dir, uint64_t gap)

@@ -29,6 +29,13 @@ void applayer_free(struct applayer *al);
 size_t applayer_stream(struct applayer *al, struct flow *f, enum flow_dir dir, const uint8_t *data, size_t len,
 		       int64_t ts_us);
 void applayer_gap(struct applayer *al, struct flow *f, enum flow_dir dir, uint64_t gap);
+/* Assign the dissector named name to flow f without probing (fuzzing, tests).
+ * False when there is no such dissector for the flow's transport. */
+bool applayer_set_proto(struct applayer *al, struct flow *f, const char *name, int64_t ts_us);
+/* Does the app layer still need the stream bytes of direction dir (a
+ * dissector is deciding or parsing it)? When false, the stream layer may stop
+ * copying them. */
+bool applayer_wants_stream(const struct flow *f, enum flow_dir dir);
 void applayer_eof(struct applayer *al, struct flow *f, enum flow_dir dir, int64_t ts_us);
 /* One UDP datagram. */
 void applayer_datagram(struct applayer *al, struct flow *f, enum flow_dir dir, const uint8_t *data, size_t len,

@@ -37,7 +37,10 @@ struct capture {
 	bool started;
 	atomic_bool stop;
 	pthread_mutex_t mu;
-	struct capture_stats st;
+	struct capture_stats st;          /* kernel counters (under mu) */
+	/* written by the capture thread only (plain stores), read by others */
+	_Atomic uint64_t packets, bytes, ring_drops;
+	uint64_t n_packets, n_bytes, n_drops; /* the capture thread's own counts */
 	uint32_t cur_input;
 };
 
@@ -192,6 +195,7 @@ static void post(struct capture *c, enum ring_kind kind, uint32_t input, const c
 	if (n)
 		memcpy(r->data, text, n);
 	ring_commit(c->ring, r);
+	ring_flush(c->ring);
 }
 
 static void clamp_ts(const struct timeval *tv, int64_t *ts_us, uint16_t *flags)
@@ -200,8 +204,8 @@ static void clamp_ts(const struct timeval *tv, int64_t *ts_us, uint16_t *flags)
 	int64_t s = (int64_t)tv->tv_sec;
 	if (s < 0 || s > max_s || tv->tv_usec < 0 || tv->tv_usec > 999999) {
 		*flags |= REC_F_TS_CLAMPED;
-		s = s < 0 ? 0 : s > max_s ? max_s : s;
-		*ts_us = s * 1000000;
+		/* the earliest or the last microsecond kagami can write */
+		*ts_us = s < 0 ? 0 : s > max_s ? max_s * 1000000 + 999999 : s * 1000000;
 		return;
 	}
 	*ts_us = s * 1000000 + tv->tv_usec;
@@ -213,9 +217,7 @@ static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const ui
 	uint32_t caplen = h->caplen;
 	struct ring_rec *r = ring_reserve(c->ring, caplen, wait);
 	if (!r) {
-		pthread_mutex_lock(&c->mu);
-		c->st.ring_drops++;
-		pthread_mutex_unlock(&c->mu);
+		atomic_store_explicit(&c->ring_drops, ++c->n_drops, memory_order_relaxed);
 		return false;
 	}
 	r->kind = REC_PACKET;
@@ -225,10 +227,10 @@ static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const ui
 	clamp_ts(&h->ts, &r->ts_us, &r->flags);
 	memcpy(r->data, data, caplen);
 	ring_commit(c->ring, r);
-	pthread_mutex_lock(&c->mu);
-	c->st.packets++;
-	c->st.bytes += h->len;
-	pthread_mutex_unlock(&c->mu);
+	/* single writer: a store, not a locked read-modify-write */
+	atomic_store_explicit(&c->packets, ++c->n_packets, memory_order_relaxed);
+	c->n_bytes += h->len;
+	atomic_store_explicit(&c->bytes, c->n_bytes, memory_order_relaxed);
 	return true;
 }
 
@@ -238,10 +240,17 @@ static void read_offline(struct capture *c, uint32_t idx)
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p;
 	post(c, REC_INPUT_START, idx, name);
-	if (strcmp(name, "-") == 0)
-		p = pcap_fopen_offline_with_tstamp_precision(stdin, PCAP_TSTAMP_PRECISION_MICRO, eb);
-	else
-		p = pcap_open_offline_with_tstamp_precision(name, PCAP_TSTAMP_PRECISION_MICRO, eb);
+	FILE *fp = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+	if (!fp) {
+		snprintf(eb, sizeof(eb), "%s", strerror(errno));
+		p = NULL;
+	} else {
+		/* large reads: a capture is read once, front to back */
+		setvbuf(fp, NULL, _IOFBF, 1u << 20);
+		p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, eb);
+		if (!p && fp != stdin)
+			fclose(fp);
+	}
 	if (!p) {
 		struct strbuf m;
 		sb_init(&m, 0);
@@ -291,7 +300,7 @@ static void read_offline(struct capture *c, uint32_t idx)
 
 static void live_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
-	struct capture *c = (struct capture *)user;
+	struct capture *c = (struct capture *)(void *)user;
 	push_packet(c, h, data, pcap_datalink(c->live), 0, false);
 }
 
@@ -310,6 +319,7 @@ static void update_kernel_stats(struct capture *c)
 static void *capture_main(void *arg)
 {
 	struct capture *c = arg;
+	pthread_setname_np(pthread_self(), "kagami-capture");
 	sigset_t all;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals go to the analysis thread */
@@ -317,6 +327,7 @@ static void *capture_main(void *arg)
 		post(c, REC_INPUT_START, 0, c->names[0]);
 		while (!atomic_load(&c->stop)) {
 			int rc = pcap_dispatch(c->live, 1024, live_cb, (u_char *)c);
+			ring_flush(c->ring);
 			update_kernel_stats(c);
 			if (rc == PCAP_ERROR) {
 				struct strbuf m;
@@ -369,6 +380,9 @@ void capture_get_stats(struct capture *c, struct capture_stats *out)
 	pthread_mutex_lock(&c->mu);
 	*out = c->st;
 	pthread_mutex_unlock(&c->mu);
+	out->packets = atomic_load_explicit(&c->packets, memory_order_relaxed);
+	out->bytes = atomic_load_explicit(&c->bytes, memory_order_relaxed);
+	out->ring_drops = atomic_load_explicit(&c->ring_drops, memory_order_relaxed);
 }
 
 void capture_free(struct capture *c)

@@ -197,16 +197,6 @@ static void put_be16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-static uint16_t ipv4_checksum(const uint8_t *h, size_t n)
-{
-	uint32_t sum = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)h[i] << 8 | h[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 enum defrag_result defrag_add(struct defrag *df, const struct packet *pkt, uint8_t **out, size_t *outlen,
 			      struct decode_stats *st)
 {
@@ -315,7 +305,7 @@ enum defrag_result defrag_add(struct defrag *df, const struct packet *pkt, uint8
 		put_be16(df->out + 2, (uint16_t)KG_MIN(need, 65535u));
 		put_be16(df->out + 6, 0);
 		put_be16(df->out + 10, 0);
-		put_be16(df->out + 10, ipv4_checksum(df->out, g->hdr_len));
+		put_be16(df->out + 10, kg_inet_checksum(df->out, g->hdr_len));
 	} else {
 		put_be16(df->out + 4, (uint16_t)KG_MIN(need - 40, 65535u));
 		if (g->nh_off < g->hdr_len)

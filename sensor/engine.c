@@ -129,6 +129,18 @@ size_t engine_stream_data(struct engine *e, struct flow *f, enum flow_dir dir, c
 	return applayer_stream(e->app, f, dir, data, len, ts_us);
 }
 
+bool engine_stream_wanted(struct engine *e, const struct flow *f, enum flow_dir dir)
+{
+	if (applayer_wants_stream(f, dir))
+		return true;
+	for (size_t i = 0; i < e->nmods; i++) {
+		const struct engine_module *m = &e->mods[i];
+		if (m->stream && (!m->wants_stream || m->wants_stream(m->ctx, f, dir)))
+			return true;
+	}
+	return false;
+}
+
 void engine_stream_gap(struct engine *e, struct flow *f, enum flow_dir dir, uint64_t gap, int64_t ts_us)
 {
 	(void)ts_us;
@@ -366,6 +378,7 @@ void engine_emit_stats(struct engine *e)
 	ev_u64(ev, "sessions_nids", ts->sessions_nids);
 	ev_u64(ev, "sessions_own", ts->sessions_own);
 	ev_u64(ev, "handovers", ts->handovers);
+	ev_u64(ev, "streams_dropped", ts->streams_dropped);
 	ev_u64(ev, "reassembly_memory", ts->ooo_memory);
 	ev_u64(ev, "reassembly_memory_peak", ts->ooo_memory_peak);
 	ev_u64(ev, "segments_own", rs->segments);

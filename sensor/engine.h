@@ -50,6 +50,9 @@ struct engine_module {
 	/* new in-order stream bytes, each delivered exactly once */
 	void (*stream)(void *ctx, struct engine *e, struct flow *f, enum flow_dir dir, const uint8_t *data,
 		       size_t len, int64_t ts_us);
+	/* does the module still want the stream bytes of f in direction dir?
+	 * NULL = yes, whenever it has a stream callback */
+	bool (*wants_stream)(void *ctx, const struct flow *f, enum flow_dir dir);
 	void (*flow_end)(void *ctx, struct engine *e, struct flow *f);
 	/* once per second of packet time (or wall time when live and idle) */
 	void (*tick)(void *ctx, struct engine *e, int64_t now_us);
@@ -96,6 +99,9 @@ struct flow_table *engine_flows(struct engine *e);
  * consumed; the caller keeps the rest and delivers it again with more. */
 size_t engine_stream_data(struct engine *e, struct flow *f, enum flow_dir dir, const uint8_t *data, size_t len,
 			  size_t new_off, int64_t ts_us);
+/* Does anything (app layer, observers) still want direction dir's bytes? When
+ * not, the stream layer stops copying them (sequence tracking goes on). */
+bool engine_stream_wanted(struct engine *e, const struct flow *f, enum flow_dir dir);
 /* gap bytes were lost in direction dir before the next delivery. */
 void engine_stream_gap(struct engine *e, struct flow *f, enum flow_dir dir, uint64_t gap, int64_t ts_us);
 /* the direction ended. */

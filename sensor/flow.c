@@ -35,6 +35,7 @@ struct flow_table {
 	flow_end_fn on_end;
 	void *ctx;
 	uint8_t hkey[16];
+	uint64_t seed;
 	struct flow_stats st;
 };
 
@@ -67,6 +68,7 @@ struct flow_table *flow_table_new(const struct flow_cfg *cfg, flow_end_fn on_end
 	ft->on_end = on_end;
 	ft->ctx = ctx;
 	kg_random(ft->hkey, sizeof(ft->hkey));
+	kg_random(&ft->seed, sizeof(ft->seed));
 	return ft;
 }
 
@@ -94,9 +96,26 @@ static void list_append(struct flow_list *l, struct flow *f)
 	l->tail = f;
 }
 
+_Static_assert(sizeof(struct flow_key) == 40, "flow_key is hashed and compared as five 64-bit words");
+
+static inline void key_words(const struct flow_key *k, uint64_t w[5])
+{
+	memcpy(w, k, sizeof(*k));
+}
+
 static uint32_t key_bucket(const struct flow_table *ft, const struct flow_key *k)
 {
-	return (uint32_t)kg_hash64(k, sizeof(*k), ft->hkey) & (ft->nbuckets - 1);
+	uint64_t w[5];
+	key_words(k, w);
+	return (uint32_t)kg_hash_words(w, 5, ft->seed) & (ft->nbuckets - 1);
+}
+
+static inline bool key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+	uint64_t x[5], y[5];
+	key_words(a, x);
+	key_words(b, y);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
 }
 
 static void make_key(const struct packet *pkt, struct flow_key *k, bool *src_is_a)
@@ -348,7 +367,7 @@ struct flow *flow_packet(struct flow_table *ft, const struct packet *pkt, enum f
 	make_key(pkt, &k, &src_is_a);
 	uint32_t b = key_bucket(ft, &k);
 	struct flow *f = ft->buckets[b];
-	while (f && memcmp(&f->key, &k, sizeof(k)) != 0)
+	while (f && !key_eq(&f->key, &k))
 		f = f->hnext;
 	if (f && f->proto == 6 && f->tcp_state == TCPT_CLOSED &&
 	    (pkt->tcp_flags & (TH_SYN_ | TH_ACK_ | TH_RST_)) == TH_SYN_) {

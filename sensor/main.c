@@ -134,7 +134,9 @@ int sensor_run(struct options *opt)
 	if (opt->stream_digest)
 		streamdigest_attach(eng);
 
-	struct ring *ring = ring_new(opt->ring_bytes);
+	/* Live, a large ring absorbs bursts; offline, a small one stays in cache
+	 * (the reader waits for the analysis anyway). */
+	struct ring *ring = ring_new(opt->ring_bytes ? opt->ring_bytes : opt->cap.iface ? 64u << 20 : 8u << 20);
 	struct capture *cap = capture_open(&opt->cap, ring, err, sizeof(err));
 	if (!cap) {
 		fprintf(stderr, "kagami: %s\n", err);

@@ -35,7 +35,7 @@ static const struct optdef optdefs[] = {
 	{"json", 0, NOARG, NULL, "write JSON lines instead of msgpack"},
 	{"sort-keys", 0, NOARG, NULL, "with --json: sort object keys"},
 	{"config", 'c', ARG, "FILE", "read settings from FILE (name = value, names as the long options)"},
-	{"ring-size", 0, ARG, "SIZE", "packet ring between capture and analysis (default 64M)"},
+	{"ring-size", 0, ARG, "SIZE", "packet ring between capture and analysis (default 64M live, 8M offline)"},
 	{"max-flows", 0, ARG, "N", "flow table cap; the oldest idle flow is evicted past it (default 262144)"},
 	{"tcp-new-timeout", 0, ARG, "DURATION", "timeout of TCP flows not yet established (default 60s)"},
 	{"tcp-timeout", 0, ARG, "DURATION", "timeout of established TCP flows (default 1h)"},
@@ -79,7 +79,7 @@ void options_init(struct options *o)
 	o->cap.promisc = true;
 	o->cap.buffer_bytes = 64u << 20;
 	o->cap.timeout_ms = 100;
-	o->ring_bytes = 64u << 20;
+	o->ring_bytes = 0; /* by mode: see sensor_run() */
 	o->output_path = "-";
 	o->observe_interval_s = 60;
 	o->observe_top_n = 10;

@@ -39,8 +39,8 @@ static void buf_consume(struct reasm_dir *d, size_t n)
 		memmove(d->buf, d->buf + n, d->blen - n);
 		d->blen -= n;
 	}
-	/* give memory back once a large message has been consumed */
-	if (d->blen == 0 && d->bcap > (256u << 10)) {
+	/* give the buffer back once everything is consumed: idle sessions hold none */
+	if (d->blen == 0) {
 		free(d->buf);
 		d->buf = NULL;
 		d->bcap = 0;
@@ -55,6 +55,10 @@ static void deliver(const struct reasm_env *env, struct reasm_dir *d, enum flow_
 	if (!n)
 		return;
 	env->st->bytes += n;
+	if (d->discard) {
+		d->blen = 0;
+		return;
+	}
 	if (d->blen == 0) {
 		size_t used = env->deliver(env->ctx, dir, p, n, 0);
 		if (used < n)
@@ -183,13 +187,14 @@ void reasm_data(const struct reasm_env *env, struct reasm_dir *d, enum flow_dir 
 	uint32_t n = (uint32_t)len;
 	int32_t off = seq_diff(seq, d->next_seq);
 	if (n && off < 0) {
-		if ((uint32_t)(-off) >= n) {
+		uint32_t behind = d->next_seq - seq; /* modulo 2^32: no signed negation */
+		if (behind >= n) {
 			env->st->retransmissions++;
 			n = 0;
 		} else {
 			env->st->overlaps++;
-			data += -off;
-			n -= (uint32_t)(-off);
+			data += behind;
+			n -= behind;
 			seq = d->next_seq;
 			off = 0;
 		}

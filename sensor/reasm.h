@@ -29,6 +29,7 @@ struct reasm_dir {
 	bool init;
 	bool fin_seen;
 	bool eof_sent;
+	bool discard;        /* nobody wants the bytes: track sequence numbers only */
 	uint32_t next_seq;   /* sequence number of the next byte to deliver */
 	uint32_t fin_seq;
 	bool acked_valid;

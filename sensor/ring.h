@@ -39,6 +39,9 @@ void ring_free(struct ring *r);
  * blocks until there is room (or ring_close()); false returns NULL when full. */
 struct ring_rec *ring_reserve(struct ring *r, size_t datalen, bool wait);
 void ring_commit(struct ring *r, struct ring_rec *rec);
+/* Producer: make what was committed visible to a sleeping consumer now (end of
+ * an input, end of a live read batch). */
+void ring_flush(struct ring *r);
 
 /* Consumer: next record, waiting up to timeout_ms (-1 = forever; 0 = poll).
  * NULL on timeout. The record stays valid until ring_release(). */

@@ -40,11 +40,13 @@ struct tcp_session {
 	struct tcp_stream *nids;
 	bool nids_flip;         /* libnids' client is our server */
 	bool handover;          /* libnids cannot continue: switch after this packet */
+	bool drop;              /* no direction is wanted any more: stop reassembling */
 	bool isn_seen[2];
 	uint32_t isn[2];
 	bool fin_seen[2];
 	uint32_t fin_end[2];    /* sequence number after the FIN */
 	bool eof[2];
+	bool rst[2];            /* this side sent a RST */
 	bool acked_valid[2];
 	uint32_t acked[2];      /* highest ACK seen for the data of each direction */
 	struct reasm_dir d[2];  /* own reassembler; in libnids mode: shadow queue only */
@@ -86,7 +88,16 @@ struct deliver_ctx {
 static size_t own_deliver(void *ctx, enum flow_dir dir, const uint8_t *data, size_t len, size_t new_off)
 {
 	struct deliver_ctx *dc = ctx;
-	return engine_stream_data(dc->tl->e, dc->f, dir, data, len, new_off, dc->ts_us);
+	size_t used = engine_stream_data(dc->tl->e, dc->f, dir, data, len, new_off, dc->ts_us);
+	struct tcp_session *s = dc->f->tcp;
+	if (s && !s->d[dir].discard && !engine_stream_wanted(dc->tl->e, dc->f, dir)) {
+		s->d[dir].discard = true;
+		dc->tl->st.streams_dropped++;
+		if (s->d[dir ^ 1].discard || !engine_stream_wanted(dc->tl->e, dc->f, (enum flow_dir)(dir ^ 1)))
+			s->drop = true;
+		return len;
+	}
+	return used;
 }
 
 static void own_gap(void *ctx, enum flow_dir dir, uint64_t bytes)
@@ -127,6 +138,8 @@ static void note_mem(struct tcp_layer *tl)
 }
 
 /* ------------------------------------------------------------------ libnids */
+
+static void adopt_state(struct tcp_session *s);
 
 static void nids_warn(int type, int err, struct ip *iph, void *data)
 {
@@ -212,11 +225,38 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 		size_t used = engine_stream_data(tl->e, f, dir, (const uint8_t *)h->data, len, len - newb,
 						 tl->cur_pkt ? tl->cur_pkt->ts_us : engine_now(tl->e));
 		nids_discard(a_tcp, (int)used);
+		/* Nobody wants this direction any more: let libnids stop copying it.
+		 * libnids frees a stream silently once no half is collected, so the
+		 * last half is left on and the session is dropped after this packet. */
+		if (!engine_stream_wanted(tl->e, f, dir)) {
+			struct half_stream *other = h == &a_tcp->server ? &a_tcp->client : &a_tcp->server;
+			tl->st.streams_dropped++;
+			if (other->collect && engine_stream_wanted(tl->e, f, (enum flow_dir)(dir ^ 1)))
+				h->collect = 0;
+			else
+				s->drop = true; /* neither direction is wanted: stop following the session */
+		}
+		return;
+	}
+	case NIDS_TIMED_OUT: {
+		/* libnids gives the stream up: its table is full (it evicts its
+		 * oldest stream) or a closing session timed out. While kagami's flow
+		 * lives on, the own reassembler continues from libnids' position. */
+		f = a_tcp->user;
+		a_tcp->user = NULL;
+		if (!f || !f->tcp)
+			return;
+		struct tcp_session *s = f->tcp;
+		if (s->mode == TS_NIDS && s->nids == a_tcp) {
+			adopt_state(s);
+			s->nids = NULL; /* libnids frees it after this call */
+			s->mode = TS_OWN;
+			tl->st.handovers++;
+		}
 		return;
 	}
 	case NIDS_CLOSE:
 	case NIDS_RESET:
-	case NIDS_TIMED_OUT:
 	case NIDS_EXITING: {
 		f = a_tcp->user;
 		a_tcp->user = NULL;
@@ -302,25 +342,15 @@ const struct reasm_stats *tcp_layer_reasm_stats(const struct tcp_layer *tl) { re
 
 /* ---------------------------------------------------------------- sessions */
 
-static uint16_t ip_checksum(const uint8_t *h, size_t n)
-{
-	uint32_t sum = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)h[i] << 8 | h[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* libnids verifies the IPv4 header checksum; give it a correct one. */
 static void fix_ipv4_checksum(struct packet *pkt)
 {
 	uint8_t *h = pkt->l3;
 	size_t hl = pkt->l4_off;
-	if (ip_checksum(h, hl) == 0)
+	if (kg_inet_checksum(h, hl) == 0)
 		return;
 	h[10] = h[11] = 0;
-	uint16_t c = ip_checksum(h, hl);
+	uint16_t c = kg_inet_checksum(h, hl);
 	h[10] = (uint8_t)(c >> 8);
 	h[11] = (uint8_t)c;
 }
@@ -338,6 +368,24 @@ static void feed_nids(struct tcp_layer *tl, struct flow *f, struct packet *pkt)
 	nids_pcap_handler(NULL, &hdr, pkt->l3);
 	tl->cur_flow = NULL;
 	tl->cur_pkt = NULL;
+}
+
+/* libnids keeps each half's receive buffer (4 KiB at least) for the life of
+ * the stream. Give it back whenever the parser has consumed everything, so a
+ * million idle sessions do not hold a million buffers; libnids allocates a
+ * new one when data comes (add2buf() checks for NULL). Called after libnids
+ * has finished with the packet, never from inside its callback. */
+static void trim_nids_buffers(struct tcp_session *s)
+{
+	struct half_stream *hs[2] = {&s->nids->client, &s->nids->server};
+	for (int i = 0; i < 2; i++) {
+		struct half_stream *h = hs[i];
+		if (h->data && h->count == h->offset) {
+			free(h->data);
+			h->data = NULL;
+			h->bufsize = 0;
+		}
+	}
 }
 
 /* Drop shadowed segments libnids has now delivered. */
@@ -364,9 +412,10 @@ static void drop_halfopen(struct tcp_layer *tl, struct flow *f);
 
 /* Continue a libnids session (or one libnids never established) with the own
  * reassembler, from libnids' position. */
-static void handover(struct tcp_layer *tl, struct flow *f, struct tcp_session *s)
+/* Take over libnids' position, buffered bytes and ACK marks (or the ISNs when
+ * libnids never established the session) into the own reassembler. */
+static void adopt_state(struct tcp_session *s)
 {
-	tl->st.handovers++;
 	for (int d = 0; d < 2; d++) {
 		struct reasm_dir *rd = &s->d[d];
 		if (s->nids) {
@@ -374,17 +423,24 @@ static void handover(struct tcp_layer *tl, struct flow *f, struct tcp_session *s
 			uint32_t exp = exp_seq(s, (enum flow_dir)d);
 			rd->init = true;
 			rd->next_seq = exp;
+			rd->discard = !h->collect;
 			if (s->acked_valid[d] && SEQ_GT(s->acked[d], exp)) {
 				rd->acked_valid = true;
 				rd->acked = s->acked[d];
 			}
-			if (h->data && h->count > h->offset)
+			if (h->collect && h->data && h->count > h->offset)
 				reasm_preload(rd, (const uint8_t *)h->data, (size_t)(h->count - h->offset));
 		} else if (s->isn_seen[d]) {
 			rd->init = true;
 			rd->next_seq = s->isn[d] + 1;
 		}
 	}
+}
+
+static void handover(struct tcp_layer *tl, struct flow *f, struct tcp_session *s)
+{
+	tl->st.handovers++;
+	adopt_state(s);
 	if (s->nids) {
 		s->nids->user = NULL;
 		nids_free_tcp_stream(s->nids);
@@ -430,11 +486,19 @@ static void own_packet(struct tcp_layer *tl, struct flow *f, struct tcp_session 
 		return;
 	}
 	if (fl & TH_RST_) {
-		reasm_close(env, &s->d[0], DIR_TO_SERVER);
-		reasm_close(env, &s->d[1], DIR_TO_CLIENT);
-		s->mode = TS_DONE;
+		/* The sender of the RST is done; what the other side already sent is still
+		 * on the wire (a client may reset while a server streams a 64 KiB
+		 * Heartbleed answer), so that direction stays open until it ends. */
+		s->rst[dir] = true;
+		reasm_close(env, &s->d[dir], dir);
+		if (s->rst[dir ^ 1] || s->d[dir ^ 1].eof_sent) {
+			reasm_close(env, &s->d[dir ^ 1], (enum flow_dir)(dir ^ 1));
+			s->mode = TS_DONE;
+		}
 		return;
 	}
+	if (s->rst[dir])
+		return; /* nothing a side sends after its own RST counts */
 	if (pkt->payload_len || (fl & TH_FIN_)) {
 		size_t n = pkt->payload_len;
 		/* a snapped segment cannot be delivered whole: let the ACK make it a gap */
@@ -447,6 +511,21 @@ static void own_packet(struct tcp_layer *tl, struct flow *f, struct tcp_session 
 		reasm_ack(env, &s->d[dir ^ 1], (enum flow_dir)(dir ^ 1), pkt->ack);
 	(void)tl;
 	(void)f;
+}
+
+/* Nothing wants this session's bytes: free the reassembly state, keep the flow. */
+static void stop_reassembly(struct tcp_layer *tl, struct flow *f, struct tcp_session *s, const struct reasm_env *env)
+{
+	if (s->nids) {
+		s->nids->user = NULL;
+		nids_free_tcp_stream(s->nids);
+		s->nids = NULL;
+	} else if (s->mode == TS_NIDS) {
+		drop_halfopen(tl, f);
+	}
+	reasm_dir_free(env, &s->d[0]);
+	reasm_dir_free(env, &s->d[1]);
+	s->mode = TS_DONE;
 }
 
 void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, struct packet *pkt)
@@ -481,7 +560,11 @@ void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, s
 	make_env(tl, &dc, &env);
 
 	if (s->mode == TS_NIDS) {
-		if (s->nids) {
+		/* libnids drops a session at the first RST, with the other side's data
+		 * still in flight: continue it with the own reassembler instead */
+		if (s->nids && (fl & TH_RST_))
+			s->handover = true;
+		if (s->nids && !s->handover) {
 			/* The peer acknowledged bytes libnids does not have. They are lost
 			 * once the sender has gone on past them: data after the hole is
 			 * queued already, or arrives now. (An ACK alone may overtake its
@@ -519,8 +602,10 @@ void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, s
 				tl->st.nids_unfed++;
 			else
 				feed_nids(tl, f, pkt);
-			if (s->mode == TS_NIDS && s->nids)
+			if (s->mode == TS_NIDS && s->nids) {
 				shadow_prune(tl, s, &env);
+				trim_nids_buffers(s);
+			}
 		}
 		/* data, but libnids never saw the handshake complete */
 		if (s->mode == TS_NIDS && !s->nids && pkt->payload_len && !(fl & TH_SYN_))
@@ -533,6 +618,8 @@ void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, s
 	} else if (s->mode == TS_OWN) {
 		own_packet(tl, f, s, dir, pkt, &env);
 	}
+	if (s->drop && s->mode != TS_DONE)
+		stop_reassembly(tl, f, s, &env);
 	note_mem(tl);
 }
 

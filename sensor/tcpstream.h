@@ -16,6 +16,7 @@ struct tcp_layer_stats {
 	uint64_t sessions_nids;    /* sessions reassembled by libnids */
 	uint64_t sessions_own;     /* sessions reassembled by the own reassembler from the start */
 	uint64_t handovers;        /* libnids sessions continued by the own reassembler */
+	uint64_t streams_dropped;  /* directions no longer reassembled: nobody wanted their bytes */
 	uint64_t nids_unfed;       /* IPv4 TCP packets not given to libnids (snapped) */
 	uint64_t nids_warnings[16];/* libnids warnings by NIDS_WARN_* number */
 	uint64_t ooo_memory;       /* out-of-order bytes held now */

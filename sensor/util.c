@@ -141,6 +141,30 @@ const char *sb_cstr(struct strbuf *sb)
 	return sb->data;
 }
 
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian), after Howard
+ * Hinnant's days_from_civil inverse: no locale, no locks, no division by 0. */
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	const unsigned doe = (unsigned)(z - era * 146097);
+	const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	const unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static char *put_digits(char *p, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
 bool kg_format_time(int64_t ts_us, char *buf, size_t buflen)
 {
 	/* 9999-12-31T23:59:59 UTC */
@@ -160,19 +184,48 @@ bool kg_format_time(int64_t ts_us, char *buf, size_t buflen)
 		us = 999999;
 		ok = false;
 	}
-	time_t t = (time_t)s;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(buf, buflen, "1970-01-01T00:00:00.000000+0000");
+	if (buflen < 32) {
+		if (buflen)
+			buf[0] = '\0';
 		return false;
 	}
-	snprintf(buf, buflen, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+0000", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)us);
+	int y;
+	unsigned mo, d;
+	civil_from_days(s / 86400, &y, &mo, &d);
+	unsigned sod = (unsigned)(s % 86400);
+	char *p = buf;
+	p = put_digits(p, (unsigned)y, 4);
+	*p++ = '-';
+	p = put_digits(p, mo, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, sod / 3600, 2);
+	*p++ = ':';
+	p = put_digits(p, sod / 60 % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, sod % 60, 2);
+	*p++ = '.';
+	p = put_digits(p, (unsigned)us, 6);
+	memcpy(p, "+0000", 6);
 	return ok;
 }
 
 void kg_format_ip(int family, const uint8_t *addr, char *buf, size_t buflen)
 {
+	if (family != 6 && buflen >= 16) {
+		char *p = buf;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = addr[i];
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return;
+	}
 	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)buflen))
 		snprintf(buf, buflen, "?");
 }
@@ -185,6 +238,19 @@ int kg_parse_ip(const char *s, uint8_t out[16])
 	if (inet_pton(AF_INET6, s, out) == 1)
 		return 6;
 	return 0;
+}
+
+uint16_t kg_inet_checksum(const uint8_t *p, size_t n)
+{
+	uint32_t sum = 0;
+	size_t i = 0;
+	for (; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (i < n)
+		sum += (uint32_t)p[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
 }
 
 void kg_hex(const uint8_t *p, size_t n, char *buf)
@@ -241,12 +307,12 @@ uint64_t kg_hash64(const void *data, size_t n, const uint8_t key[16])
 	}
 	uint64_t b = (uint64_t)n << 56;
 	switch (n - i) {
-	case 7: b |= (uint64_t)p[i + 6] << 48; /* fall through */
-	case 6: b |= (uint64_t)p[i + 5] << 40; /* fall through */
-	case 5: b |= (uint64_t)p[i + 4] << 32; /* fall through */
-	case 4: b |= (uint64_t)p[i + 3] << 24; /* fall through */
-	case 3: b |= (uint64_t)p[i + 2] << 16; /* fall through */
-	case 2: b |= (uint64_t)p[i + 1] << 8;  /* fall through */
+	case 7: b |= (uint64_t)p[i + 6] << 48; KG_FALLTHROUGH;
+	case 6: b |= (uint64_t)p[i + 5] << 40; KG_FALLTHROUGH;
+	case 5: b |= (uint64_t)p[i + 4] << 32; KG_FALLTHROUGH;
+	case 4: b |= (uint64_t)p[i + 3] << 24; KG_FALLTHROUGH;
+	case 3: b |= (uint64_t)p[i + 2] << 16; KG_FALLTHROUGH;
+	case 2: b |= (uint64_t)p[i + 1] << 8;  KG_FALLTHROUGH;
 	case 1: b |= (uint64_t)p[i]; break;
 	default: break;
 	}
@@ -291,6 +357,8 @@ void kg_random(void *buf, size_t n)
 bool kg_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
+	if (!isdigit((unsigned char)*s)) /* strtoull would accept "-1" and " 1" */
+		return false;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || end == s)
@@ -318,6 +386,8 @@ bool kg_parse_size(const char *s, uint64_t *out)
 bool kg_parse_duration(const char *s, uint64_t *out_seconds)
 {
 	char *end;
+	if (!isdigit((unsigned char)*s))
+		return false;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (errno || end == s)

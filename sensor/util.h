@@ -16,7 +16,9 @@
 #define KG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define KG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define KG_NORETURN __attribute__((noreturn))
+#define KG_FALLTHROUGH __attribute__((fallthrough))
 #else
+#define KG_FALLTHROUGH
 #define KG_LIKELY(x) (x)
 #define KG_UNLIKELY(x) (x)
 #define KG_PRINTF(f, a)
@@ -60,11 +62,32 @@ void kg_format_ip(int family, const uint8_t *addr, char *buf, size_t buflen);
 /* Parse an address into 16 bytes (v4 in the first 4); returns family or 0. */
 int kg_parse_ip(const char *s, uint8_t out[16]);
 
+/* The Internet checksum (RFC 1071) of p[0..n): 0 when a header that carries its
+ * own checksum is intact. */
+uint16_t kg_inet_checksum(const uint8_t *p, size_t n);
+
 /* Lowercase hex of n bytes into buf (needs 2n+1). */
 void kg_hex(const uint8_t *p, size_t n, char *buf);
 
-/* Keyed 64-bit hash for hash tables (SipHash-1-3); key is per process. */
+/* Keyed 64-bit hash (SipHash-1-3); key is per process. */
 uint64_t kg_hash64(const void *p, size_t n, const uint8_t key[16]);
+
+/* Fast keyed hash of n 64-bit words for per-packet hash tables (multiply-fold
+ * mixing with a per-process random seed, in the style of wyhash). Cheaper
+ * than SipHash; the random seed keeps chains from being aimed at offline. */
+static inline uint64_t kg_mix64(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t kg_hash_words(const uint64_t *w, size_t n, uint64_t seed)
+{
+	uint64_t h = seed ^ 0xa0761d6478bd642fULL;
+	for (size_t i = 0; i < n; i++)
+		h = kg_mix64(h ^ w[i], 0xe7037ed1a0b428dbULL);
+	return kg_mix64(h, 0x8ebc6af09c88c6e3ULL ^ n);
+}
 /* Fill buf with random bytes from the kernel (falls back to time/pid mixing). */
 void kg_random(void *buf, size_t n);
 

@@ -55,6 +55,14 @@ n_files=$( ("$KAGAMI" -r "$P/core-vlan.pcap" --no-stats -w - ; "$KAGAMI" -r "$P/
 n_stdin=$("$KAGAMI" -r - --no-stats -w - <"$P/core-vlan.pcap" | "$KAGAMI_CAT" | grep -c '"event_type":"flow"')
 [ "$n_stdin" = 2 ] || fail "stdin input: $n_stdin flows"
 
+# pcapng: the same events as the same packets in a pcap
+if command -v editcap >/dev/null 2>&1; then
+	editcap -F pcapng "$P/core-ipv6.pcap" "$WORK/ipv6.pcapng" || fail "editcap"
+	events "$P/core-ipv6.pcap" >"$WORK/a.json"
+	events "$WORK/ipv6.pcapng" >"$WORK/b.json"
+	cmp -s "$WORK/a.json" "$WORK/b.json" || fail "pcapng input gives other events than pcap"
+fi
+
 # output faults: a full device and a closed pipe are errors (exit 3), not silence
 if [ -w /dev/full ]; then
 	expect_exit 3 "disk full" "$KAGAMI" -r "$P/core-tcp-basic.pcap" -w /dev/full

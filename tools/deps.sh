@@ -4,12 +4,19 @@
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config git ca-certificates
 libpcap-dev libnids-dev libnet1-dev libglib2.0-dev libmaxminddb-dev libmsgpack-dev nettle-dev libpcre2-dev
-tshark jq clang libclang-rt-14-dev llvm valgrind tcpreplay iproute2 mmdb-bin libmaxmind-db-writer-perl
-nodejs npm chromium"
+tshark jq time bc clang libclang-rt-14-dev llvm valgrind tcpreplay iproute2 mmdb-bin libmaxmind-db-writer-perl
+chromium"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# node and npm (the geolocation database comes from the npm registry): Debian's packages unless
+# a Node.js is already installed (NodeSource's nodejs conflicts with Debian's npm)
+if ! command -v npm >/dev/null 2>&1; then
+	for p in nodejs npm; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+	done
+fi
 [ -z "$missing" ] && exit 0
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"

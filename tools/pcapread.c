@@ -17,7 +17,14 @@ int main(int argc, char **argv)
 	}
 	for (int i = 1; i < argc; i++) {
 		char eb[PCAP_ERRBUF_SIZE];
-		pcap_t *p = pcap_open_offline(argv[i], eb);
+		/* the same 1 MiB stdio buffer kagami's reader uses */
+		FILE *fp = fopen(argv[i], "rb");
+		if (!fp) {
+			perror(argv[i]);
+			return 2;
+		}
+		setvbuf(fp, NULL, _IOFBF, 1u << 20);
+		pcap_t *p = pcap_fopen_offline(fp, eb);
 		if (!p) {
 			fprintf(stderr, "pcapread: %s\n", eb);
 			return 2;

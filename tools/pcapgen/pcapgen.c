@@ -602,7 +602,13 @@ void pg_udp(struct pg_writer *w, const struct pg_link *l, uint64_t ts_us, struct
 
 static const struct pg_scenario *const tables[] = {
 	pg_core_scenarios,
+	pg_tls_scenarios,
 	pg_obs_scenarios,
+};
+
+/* scenarios written only when named */
+static const struct pg_scenario *const ondemand[] = {
+	pg_bench_scenarios,
 };
 
 static void usage(void)
@@ -628,9 +634,12 @@ int main(int argc, char **argv)
 		}
 	}
 	int rc = 0, matched = 0;
-	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		for (const struct pg_scenario *sc = tables[t]; sc->name; sc++) {
-			bool want = first >= argc;
+	size_t ntables = sizeof(tables) / sizeof(tables[0]);
+	size_t nall = ntables + sizeof(ondemand) / sizeof(ondemand[0]);
+	for (size_t t = 0; t < nall; t++) {
+		const struct pg_scenario *table = t < ntables ? tables[t] : ondemand[t - ntables];
+		for (const struct pg_scenario *sc = table; sc->name; sc++) {
+			bool want = first >= argc && t < ntables;
 			for (int i = first; i < argc; i++)
 				if (!strcmp(argv[i], sc->name))
 					want = true;
