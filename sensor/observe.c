@@ -166,8 +166,8 @@ static void ktab_init(struct ktab *t, uint32_t cap, const uint8_t *hkey)
 	t->nbucket = 64;
 	while (t->nbucket < cap)
 		t->nbucket <<= 1;
-	hset_init(&t->keys, cap * 4);
-	hset_init(&t->pairs, cap * 4);
+	hset_init(&t->keys, cap * 2);
+	hset_init(&t->pairs, cap * 2);
 }
 
 static void ktab_free(struct ktab *t)
@@ -242,19 +242,19 @@ static void unlink_entry(struct ktab *t, uint32_t idx)
 		*pp = t->e[idx].next;
 }
 
-/* Count one packet for key; other identifies the source (or port) for the distinct count. */
-static void ktab_add(struct ktab *t, const uint8_t *key, uint64_t other)
+/* Count w packets for key; other identifies the source (or port) for the distinct count. */
+static void ktab_add(struct ktab *t, const uint8_t *key, uint64_t other, uint64_t w)
 {
 	uint64_t h = khash(t, key);
 	bool pair_new = hset_add(&t->pairs, h ^ (other * 0x9e3779b97f4a7c15ull));
-	t->packets++;
+	t->packets += w;
 	if (!t->bucket)
 		t->bucket = kg_calloc(t->nbucket, sizeof(uint32_t), "observation index");
 	uint32_t b = kbucket(t, h);
 	for (uint32_t i = t->bucket[b]; i; i = t->e[i - 1].next) {
 		struct kent *e = &t->e[i - 1];
 		if (memcmp(e->key, key, KEYLEN) == 0) {
-			e->packets++;
+			e->packets += w;
 			if (pair_new)
 				e->others++;
 			if (t->approx)
@@ -262,7 +262,8 @@ static void ktab_add(struct ktab *t, const uint8_t *key, uint64_t other)
 			return;
 		}
 	}
-	hset_add(&t->keys, h);
+	if (t->approx) /* while exact, the table itself holds every key */
+		hset_add(&t->keys, h);
 	uint32_t idx;
 	if (t->n < t->cap) {
 		if (t->n == t->alloc) {
@@ -275,6 +276,9 @@ static void ktab_add(struct ktab *t, const uint8_t *key, uint64_t other)
 		if (!t->approx) {
 			t->approx = true;
 			heap_build(t);
+			for (uint32_t i = 0; i < t->n; i++)
+				hset_add(&t->keys, khash(t, t->e[i].key));
+			hset_add(&t->keys, h);
 		}
 		idx = t->heap[0]; /* Space-Saving: replace the smallest count */
 		unlink_entry(t, idx);
@@ -282,7 +286,7 @@ static void ktab_add(struct ktab *t, const uint8_t *key, uint64_t other)
 	}
 	struct kent *e = &t->e[idx];
 	memcpy(e->key, key, KEYLEN);
-	e->packets++;
+	e->packets += w;
 	if (pair_new)
 		e->others++;
 	e->next = t->bucket[b];
@@ -585,14 +589,12 @@ static void pend_judge(struct observe *o, struct pend *p)
 	key[0] = (uint8_t)(f->sport >> 8);
 	key[1] = (uint8_t)f->sport;
 	uint64_t src = addr_hash(o, f->family, f->cli);
-	for (uint64_t i = 0; i < p->syns; i++) {
-		ktab_add(&o->scan_ports, key, src);
-		uint8_t skey[KEYLEN];
-		memset(skey, 0, sizeof(skey));
-		skey[0] = f->family;
-		memcpy(skey + 1, f->cli, f->family == 4 ? 4 : 16);
-		ktab_add(&o->scan_srcs, skey, f->sport);
-	}
+	ktab_add(&o->scan_ports, key, src, p->syns);
+	uint8_t skey[KEYLEN];
+	memset(skey, 0, sizeof(skey));
+	skey[0] = f->family;
+	memcpy(skey + 1, f->cli, f->family == 4 ? 4 : 16);
+	ktab_add(&o->scan_srcs, skey, f->sport, p->syns);
 	o->syns_unanswered += p->syns;
 	hset_add(&o->scan_sources, src);
 	uintptr_t fp = (uintptr_t)f;
@@ -635,7 +637,7 @@ static void key_ip(const uint8_t *k, char *buf, size_t n) { kg_format_ip(k[0], k
 static void emit_table_meta(struct event *ev, const struct ktab *t, const char *keys_name)
 {
 	ev_u64(ev, "packets", t->packets);
-	ev_u64(ev, keys_name, t->keys.count);
+	ev_u64(ev, keys_name, t->approx ? t->keys.count : t->n);
 	ev_bool(ev, "approximate", t->approx || t->keys.approx || t->pairs.approx);
 	if (t->approx)
 		ev_u64(ev, "error_bound", t->e[t->heap[0]].packets);
@@ -861,7 +863,8 @@ static void roll(struct observe *o, struct engine *e, int64_t now_us, bool final
 		if (o->hist_valid < OBS_HISTORY)
 			o->hist_valid++;
 	}
-	o->seq += 1 + skipped;
+	/* anything older than the history is simply old: keep the interval numbers small */
+	o->seq += 1 + KG_MIN(skipped, (uint64_t)OBS_HISTORY + 1);
 	o->start_us = start;
 	o->end_us = start + len;
 }
@@ -910,7 +913,7 @@ static void obs_packet(void *ctx, struct engine *e, const struct packet *pkt, st
 		key[0] = pkt->ipproto;
 		key[1] = pkt->icmp_type;
 		uint64_t src = addr_hash(o, pkt->family, pkt->src);
-		ktab_add(&o->icmp, key, src);
+		ktab_add(&o->icmp, key, src, 1);
 		hset_add(&o->icmp_sources, src);
 	}
 	if (!f || dir != DIR_TO_SERVER)
@@ -926,7 +929,7 @@ static void obs_packet(void *ctx, struct engine *e, const struct packet *pkt, st
 		key[0] = f->proto;
 		key[1] = (uint8_t)(f->sport >> 8);
 		key[2] = (uint8_t)f->sport;
-		ktab_add(&o->ports, key, src);
+		ktab_add(&o->ports, key, src, 1);
 		uint32_t *seen = &o->port_seen[slot][f->sport];
 		uint32_t cur = (uint32_t)o->seq;
 		if (*seen != cur) {
@@ -940,7 +943,7 @@ static void obs_packet(void *ctx, struct engine *e, const struct packet *pkt, st
 	if (o->geo) {
 		uint8_t key[KEYLEN];
 		country_key(o, f->family, f->cli, key);
-		ktab_add(&o->countries, key, src);
+		ktab_add(&o->countries, key, src, 1);
 	}
 	if (f->proto == 6 && (pkt->tcp_flags & (TH_SYN_ | TH_ACK_)) == TH_SYN_ && !f->pkts[DIR_TO_CLIENT])
 		pend_syn(o, f, pkt->ts_us);

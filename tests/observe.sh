@@ -98,4 +98,27 @@ check "approximate counts within their bounds" \
 	  ($t == null) or ($a.packets >= $t.packets and $a.packets <= $t.packets + $a.packets_error)) | all' "$WORK/pair.jsonl"
 check "approximate: scans still counted exactly (pending table 4 x max-keys)" \
 	'.[1].scans | .syns == 47 and .untracked == 0' "$WORK/pair.jsonl"
+
+# bounded memory: a SYN flood from 150,000 and from 450,000 distinct sources, far past the
+# default 65,536 keys: the observer's memory reaches its plateau, it does not keep growing
+if [ -x /usr/bin/time ]; then
+	for n in 150000 450000; do
+		mkdir -p "$WORK/f$n"
+		PCAPGEN_SYNS=$n "$PCAPGEN" -o "$WORK/f$n" bench-synflood >/dev/null || fail "pcapgen"
+		/usr/bin/time -f "%M" -o "$WORK/rss$n" "$KAGAMI" -r "$WORK/f$n/bench-synflood.pcap" --max-flows 5000 \
+			--nids-streams 4096 --stats-interval 0 -w "$WORK/f$n/ev.mp" || fail "kagami on the flood failed"
+	done
+	a=$(cat "$WORK/rss150000")
+	b=$(cat "$WORK/rss450000")
+	if [ $((b - a)) -gt 8192 ]; then
+		echo "FAIL: memory grows with the sources: $a KB for 150,000, $b KB for 450,000"
+		status=1
+	else
+		echo "ok: memory bounded: $a KB for 150,000 sources, $b KB for 450,000"
+	fi
+	"$KAGAMI_CAT" -t observation "$WORK/f450000/ev.mp" >"$WORK/flood.jsonl"
+	check "flood: exact totals, approximate tables flagged" \
+		'map(.observation) | (map(.scans.syns) | add) == 450000 and (map(.scans.approximate) | any) and (map(.ports.top[0].port) | unique) == [80]' \
+		"$WORK/flood.jsonl"
+fi
 exit $status
