@@ -603,6 +603,7 @@ void pg_udp(struct pg_writer *w, const struct pg_link *l, uint64_t ts_us, struct
 static const struct pg_scenario *const tables[] = {
 	pg_core_scenarios,
 	pg_tls_scenarios,
+	pg_obs_scenarios,
 };
 
 /* scenarios written only when named */

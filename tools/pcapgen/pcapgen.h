@@ -130,6 +130,7 @@ struct pg_scenario {
 /* Scenario tables contributed by each area (core, tls, smb, dns, ...). */
 extern const struct pg_scenario pg_core_scenarios[];
 extern const struct pg_scenario pg_tls_scenarios[];
+extern const struct pg_scenario pg_obs_scenarios[];
 /* Written only when named (large benchmark captures). */
 extern const struct pg_scenario pg_bench_scenarios[];
 
