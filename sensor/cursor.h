@@ -101,11 +101,15 @@ static inline bool cur_window(const struct cursor *c, size_t off, size_t n, stru
 	return true;
 }
 
-/* A view from off to the end of c without advancing it. */
+/* A view from off to the end of c without advancing it; past the end, an
+ * empty view and false. */
 static inline bool cur_tail(const struct cursor *c, size_t off, struct cursor *sub)
 {
-	if (off > c->len)
+	if (off > c->len) {
+		sub->p = c->p + c->len;
+		sub->len = 0;
 		return false;
+	}
 	sub->p = c->p + off;
 	sub->len = c->len - off;
 	return true;
