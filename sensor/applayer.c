@@ -168,7 +168,7 @@ static const struct dissector *probe(struct flow *f, enum flow_dir dir, const ui
 				continue;
 			if (d->ports_only && !pm)
 				continue;
-			enum probe_result r = d->probe(data, len, dir);
+			enum probe_result r = d->probe(data, len, dir, f->midstream ? PROBE_F_MIDSTREAM : 0);
 			if (r == PROBE_YES) {
 				*index = i;
 				return d;

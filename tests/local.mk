@@ -21,6 +21,10 @@ tests_unit_test_util_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_tls_records_SOURCES = tests/unit/test_tls_records.c
 tests_unit_test_tls_records_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_tls_records_LDADD = $(KAGAMI_LIBS)
+UNIT_TESTS += tests/unit/test_geo
+tests_unit_test_geo_SOURCES = tests/unit/test_geo.c
+tests_unit_test_geo_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_geo_LDADD = $(KAGAMI_LIBS)
 
 # fuzz harnesses: replayed over their corpus in make check; libFuzzer programs with --enable-fuzztargets
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
@@ -56,9 +60,15 @@ endif
 
 TESTS += $(UNIT_TESTS)
 
+# helper of tests/report.sh (not a test itself)
+noinst_PROGRAMS += tests/report-events
+tests_report_events_SOURCES = tests/report-events.c
+tests_report_events_LDADD = $(KAGAMI_LIBS)
+
 SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
 	tests/offline-nodrop.sh tests/live-lo.sh tests/nids-evict.sh tests/fuzz-replay.sh tests/caps.sh \
-	tests/tls.sh tests/malformed-pcap.sh
+	tests/tls.sh tests/malformed-pcap.sh \
+	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh
 TESTS += $(SHELL_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
@@ -66,6 +76,10 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	KAGAMI='$(abs_top_builddir)/kagami'; KAGAMI_CAT='$(abs_top_builddir)/kagami-cat'; \
 	PCAPGEN='$(abs_top_builddir)/tools/pcapgen/pcapgen'; SHARED_PCAPS='$(SHARED_PCAPS)'; \
-	export top_srcdir top_builddir KAGAMI KAGAMI_CAT PCAPGEN SHARED_PCAPS;
+	KAGAMI_GEOIP_DIR='$(abs_top_srcdir)/tests/data/geoip'; \
+	KAGAMI_REPORT='$(abs_top_builddir)/kagami-report'; REPORT_EVENTS='$(abs_top_builddir)/tests/report-events'; \
+	export top_srcdir top_builddir KAGAMI KAGAMI_CAT PCAPGEN SHARED_PCAPS KAGAMI_GEOIP_DIR KAGAMI_REPORT REPORT_EVENTS;
+# Every test geolocates with the generated test databases (tools/mkmmdb.pl), never with a
+# real database that changes: KAGAMI_GEOIP_DIR is kagami's default database directory.
 
-EXTRA_DIST += $(SHELL_TESTS) tests/lib tests/golden tests/unit/check.h tests/fuzz/corpus
+EXTRA_DIST += $(SHELL_TESTS) tests/lib tests/golden tests/unit/check.h tests/fuzz/corpus tests/data

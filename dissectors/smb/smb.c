@@ -1817,8 +1817,22 @@ static void handle_message(struct smb_state *st, struct app_ctx *ctx, enum flow_
 /* Offset of the next plausible message start in c (at most `limit` offsets tried), or -1. */
 static long find_message(const struct cursor *c, size_t limit)
 {
-	size_t n = cur_len(c);
-	for (size_t i = 0; i < n && i < limit; i++) {
+	/* every SMB message has "SMB" after its NetBIOS header and protocol byte:
+	 * look for that with memmem rather than parsing at every offset */
+	size_t from = 0;
+	while (from < cur_len(c)) {
+		struct cursor rest;
+		cur_tail(c, from, &rest);
+		long hit = cur_find(&rest, "SMB", 3);
+		if (hit < 0)
+			return -1;
+		size_t magic = from + (size_t)hit; /* offset of "SMB" */
+		from = magic + 1;
+		if (magic < NBSS_HDR_LEN + 1)
+			continue;
+		size_t i = magic - NBSS_HDR_LEN - 1;
+		if (i >= limit)
+			return -1;
 		struct cursor t;
 		uint32_t len;
 		cur_tail(c, i, &t);
@@ -1910,12 +1924,22 @@ static enum app_status parse_dir(struct smb_state *st, struct app_ctx *ctx, enum
 
 /* A NetBIOS session message carrying an SMB message at the start, a session request (port 139),
  * or - picked up mid-stream - an SMB message starting within the first bytes. */
-static enum probe_result smb_probe(const uint8_t *data, size_t len, enum flow_dir dir)
+/* A NetBIOS session message carrying an SMB message at the start, or a session request (port 139).
+ * Picked up mid-stream (PROBE_F_MIDSTREAM), an SMB message starting within the first bytes. */
+static enum probe_result smb_probe(const uint8_t *data, size_t len, enum flow_dir dir, unsigned flags)
 {
 	(void)dir;
 	struct cursor c = cur_make(data, len);
+	if (!(flags & PROBE_F_MIDSTREAM)) {
+		/* keep-alives, and on port 139 the positive session response, may precede the first message */
+		struct cursor k = c;
+		struct nbss_hdr kh;
+		while (nbss_header(&k, &kh) == CUR_OK && (kh.type == NBSS_KEEPALIVE || kh.type == NBSS_POSITIVE))
+			c = k;
+	}
 	uint32_t mlen;
-	if (nbss_smb_start(&c, &mlen) == CUR_OK)
+	enum cur_status st = nbss_smb_start(&c, &mlen);
+	if (st == CUR_OK)
 		return PROBE_YES;
 	struct cursor t = c;
 	struct nbss_hdr h;
@@ -1928,6 +1952,10 @@ static enum probe_result smb_probe(const uint8_t *data, size_t len, enum flow_di
 		if (!cur_peek_u8(&t, 0, &l1))
 			return PROBE_MORE;
 		return h.length == 68 && l1 == 0x20 ? PROBE_YES : PROBE_NO;
+	}
+	if (!(flags & PROBE_F_MIDSTREAM)) {
+		/* from the first byte of the session: the message starts here */
+		return st == CUR_TRUNCATED && s == CUR_OK && h.type == NBSS_MESSAGE ? PROBE_MORE : PROBE_NO;
 	}
 	if (len < NBSS_HDR_LEN + 4)
 		return PROBE_MORE;

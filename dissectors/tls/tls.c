@@ -710,8 +710,9 @@ static enum app_status parse_dir(struct tls_state *st, struct app_ctx *ctx, enum
 
 /* -------------------------------------------------------------- dissector */
 
-static enum probe_result tls_probe(const uint8_t *data, size_t len, enum flow_dir dir)
+static enum probe_result tls_probe(const uint8_t *data, size_t len, enum flow_dir dir, unsigned flags)
 {
+	(void)flags;
 	struct cursor c = cur_make(data, len);
 	uint8_t b0;
 	if (!cur_peek_u8(&c, 0, &b0))
