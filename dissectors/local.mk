@@ -4,3 +4,5 @@ libkagami_a_SOURCES += \
 	dissectors/registry.c
 include dissectors/tls/local.mk
 include dissectors/smb/local.mk
+include dissectors/dns/local.mk
+include dissectors/http/local.mk

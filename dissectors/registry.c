@@ -5,10 +5,16 @@
 
 extern const struct dissector tls_dissector;
 extern const struct dissector smb_dissector;
+extern const struct dissector dns_udp_dissector;
+extern const struct dissector dns_tcp_dissector;
+extern const struct dissector http_dissector;
 
 const struct dissector *const dissector_registry[] = {
 	&tls_dissector,
 	&smb_dissector,
+	&dns_udp_dissector,
+	&dns_tcp_dissector,
+	&http_dissector,
 	NULL,
 };
 

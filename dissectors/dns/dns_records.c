@@ -187,29 +187,79 @@ const char *dns_rcode_name(uint8_t rcode)
 	return rcode < KG_ARRAY_LEN(names) ? names[rcode] : NULL;
 }
 
-/* The kill-switch domains of the WannaCry variants of May 2017 (the first one, the variant of
- * 14 May and that of 15 May); WannaCry looks up www.<domain>. */
+/* The kill-switch domains of the WannaCry variants of May 2017 (the first one of 12 May and the
+ * later variants' replacements); WannaCry looks up www.<domain>. */
 static const char *const killswitch[] = {
 	"iuqerfsodp9ifjaposdfjhgosurijfaewrwergwea.com",
 	"ifferfsodp9ifjaposdfjhgosurijfaewrwergwea.com",
+	"iuqssfsodp9ifjaposdfjhgosurijfaewrwergwea.com",
 	"ayylmaotjhsstasdfasdfasdfasdfasdfasdfasdf.com",
 };
 
 static uint8_t lower(uint8_t c) { return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c; }
 
+static bool eq_nocase(struct cursor c, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (cur_len(&c) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t b;
+		if (!cur_u8(&c, &b) || lower(b) != (uint8_t)lit[i])
+			return false;
+	}
+	return true;
+}
+
 const char *wannacry_killswitch(const uint8_t *name, size_t len)
 {
-	if (len && name[len - 1] == '.')
-		len--;
-	for (size_t i = 0; i < KG_ARRAY_LEN(killswitch); i++) {
-		size_t d = strlen(killswitch[i]);
-		if (len < d || (len > d && name[len - d - 1] != '.'))
-			continue;
-		size_t j = 0;
-		while (j < d && lower(name[len - d + j]) == (uint8_t)killswitch[i][j])
-			j++;
-		if (j == d)
+	struct cursor c = cur_make(name, len);
+	uint8_t last;
+	struct cursor w;
+	if (len && cur_peek_u8(&c, len - 1, &last) && last == '.' && cur_window(&c, 0, len - 1, &w))
+		c = w;
+	if (cur_window(&c, 0, 4, &w) && eq_nocase(w, "www.") && !cur_skip(&c, 4))
+		return NULL;
+	for (size_t i = 0; i < KG_ARRAY_LEN(killswitch); i++)
+		if (eq_nocase(c, killswitch[i]))
 			return killswitch[i];
-	}
 	return NULL;
+}
+
+static bool nbns_name(const struct dns_name *n)
+{
+	if (n->labels != 1 || n->len != 32)
+		return false;
+	for (size_t i = 0; i < n->len; i++)
+		if (n->text[i] < 'A' || n->text[i] > 'P')
+			return false;
+	return true;
+}
+
+enum dns_probe dns_probe_message(const uint8_t *data, size_t len)
+{
+	struct cursor msg = cur_make(data, len), c = msg;
+	struct dns_hdr h;
+	if (dns_header(&c, &h) != CUR_OK)
+		return DNS_PROBE_NO;
+	uint8_t op = dns_opcode(&h);
+	if (h.qdcount == 0 || h.qdcount > 16 || op == 3 || op > 6)
+		return DNS_PROBE_NO;
+	bool nbns = false;
+	for (unsigned i = 0; i < h.qdcount; i++) {
+		struct dns_question q;
+		if (dns_read_question(&msg, &c, &q) != CUR_OK)
+			return DNS_PROBE_NO;
+		if (i == 0)
+			nbns = nbns_name(&q.name);
+	}
+	unsigned nrr = (unsigned)h.ancount + h.nscount + h.arcount;
+	for (unsigned i = 0; i < nrr; i++) {
+		struct dns_rr rr;
+		if (dns_read_rr(&msg, &c, &rr) != CUR_OK)
+			return DNS_PROBE_NO;
+	}
+	if (!cur_empty(&c))
+		return DNS_PROBE_NO;
+	return nbns ? DNS_PROBE_NBNS : DNS_PROBE_YES;
 }

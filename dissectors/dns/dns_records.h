@@ -61,6 +61,13 @@ enum cur_status dns_read_rr(const struct cursor *msg, struct cursor *c, struct d
 enum cur_status dns_rdata_text(const struct cursor *msg, const struct dns_rr *rr, uint8_t *out, size_t cap,
 			       size_t *len);
 
+/* Does the whole of msg parse as one DNS message (header, every question and resource record,
+ * nothing left over), with at most 16 questions and a standard opcode (0-2, 4-6)? For content
+ * recognition: DNS_PROBE_NBNS when it is a NetBIOS name service message (RFC 1002: a first
+ * question name of one 32-letter label in 'A'..'P'), which shares the format. */
+enum dns_probe { DNS_PROBE_NO = 0, DNS_PROBE_YES, DNS_PROBE_NBNS };
+enum dns_probe dns_probe_message(const uint8_t *msg, size_t len);
+
 enum {
 	DNS_TYPE_A = 1,
 	DNS_TYPE_NS = 2,
@@ -78,7 +85,7 @@ const char *dns_type_name(uint16_t type);
 const char *dns_rcode_name(uint8_t rcode);
 
 /* Is name (ASCII, case-insensitive, an optional trailing dot) one of the WannaCry kill-switch
- * domains or below one? Returns the matched domain, or NULL. */
+ * domains, bare or with "www."? Returns the matched domain (lower case), or NULL. */
 const char *wannacry_killswitch(const uint8_t *name, size_t len);
 
 #endif
