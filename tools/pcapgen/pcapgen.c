@@ -625,6 +625,8 @@ static const struct pg_scenario *const tables[] = {
 	pg_core_scenarios,
 	pg_tls_scenarios,
 	pg_obs_scenarios,
+	pg_smb_scenarios,
+	pg_dns_scenarios,
 };
 
 /* scenarios written only when named */

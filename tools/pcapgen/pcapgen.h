@@ -151,6 +151,8 @@ struct pg_scenario {
 extern const struct pg_scenario pg_core_scenarios[];
 extern const struct pg_scenario pg_tls_scenarios[];
 extern const struct pg_scenario pg_obs_scenarios[];
+extern const struct pg_scenario pg_smb_scenarios[];
+extern const struct pg_scenario pg_dns_scenarios[];
 /* Written only when named (large benchmark captures). */
 extern const struct pg_scenario pg_bench_scenarios[];
 
