@@ -505,56 +505,43 @@ static bool ms17_patched(const char *path)
 	return true;
 }
 
-/* The probe of ms17_vulnerable with every client message cut into one-byte segments. */
+/* Every byte of the client's side of ms17_vulnerable in its own segment. */
+static void send_bytewise(struct sess *s)
+{
+	static size_t cuts[2048];
+	int ncuts = 0;
+	for (size_t off = 1; off < s->m.n && ncuts < 2048; off++)
+		cuts[ncuts++] = off;
+	pg_tcp_send_pieces(&s->tcp, PG_C2S, s->m.b, s->m.n, cuts, ncuts, NULL, NULL, 0);
+}
+
 static bool ms17_bytewise(const char *path)
 {
 	struct sess s;
 	if (!sess_open(&s, path, "10.10.0.67", 51004, "10.10.0.5", T0 + 2000000))
 		return false;
-	static struct bb all;
-	all.n = 0;
-	static const uint16_t mids[] = {1, 2, 3, 4};
-	for (int i = 0; i < 4; i++) {
-		s.h.mid = mids[i];
-		if (i == 0) {
-			req_hdr(&s, 0x72, 1);
-			negotiate_req(&s.m, &s.h);
-		} else if (i == 1) {
-			req_hdr(&s, 0x73, 2);
-			session_req(&s.m, &s.h);
-		} else if (i == 2) {
-			s.h.uid = 2048;
-			req_hdr(&s, 0x75, 3);
-			tree_req(&s.m, &s.h, "\\\\10.10.0.5\\IPC$");
-		} else {
-			s.h.tid = 2049;
-			peek_probe(&s, 4);
-		}
-		put(&all, s.m.b, s.m.n);
-	}
-	static size_t cuts[2048];
-	int ncuts = 0;
-	for (size_t off = 1; off < all.n && ncuts < 2048; off++)
-		cuts[ncuts++] = off;
-	pg_tcp_send_pieces(&s.tcp, PG_C2S, all.b, all.n, cuts, ncuts, NULL, NULL, 0);
-	/* the server's answers, one segment each */
-	s.h.uid = 0;
-	s.h.tid = 0;
-	s.h.mid = 1;
+	req_hdr(&s, 0x72, 1);
+	negotiate_req(&s.m, &s.h);
+	send_bytewise(&s);
 	reply_hdr(&s, 0x72, 0);
 	negotiate_resp(&s.m, &s.h);
 	send_resp(&s);
-	s.h.mid = 2;
+	req_hdr(&s, 0x73, 2);
+	session_req(&s.m, &s.h);
+	send_bytewise(&s);
 	s.h.uid = 2048;
 	reply_hdr(&s, 0x73, 0);
 	session_resp(&s.m, &s.h);
 	send_resp(&s);
-	s.h.mid = 3;
+	req_hdr(&s, 0x75, 3);
+	tree_req(&s.m, &s.h, "\\\\10.10.0.5\\IPC$");
+	send_bytewise(&s);
 	s.h.tid = 2049;
 	reply_hdr(&s, 0x75, 0);
 	tree_resp(&s.m, &s.h);
 	send_resp(&s);
-	s.h.mid = 4;
+	peek_probe(&s, 4);
+	send_bytewise(&s);
 	reply_hdr(&s, 0x25, 0xc0000205);
 	smb1_empty(&s.m, &s.h);
 	send_resp(&s);
