@@ -32,6 +32,7 @@ run mpjson "$F/replay_mpjson" "$C/mpjson"
 for b in "$F"/replay_app_*; do
 	[ -x "$b" ] || continue
 	p=${b##*/replay_app_}
-	run "app_$p" "$b" "$C/app_$p" "$WORK/app_$p"
+	# a transport variant (dns_tcp) also replays the seeds of its protocol (app_dns)
+	run "app_$p" "$b" "$C/app_$p" "$WORK/app_$p" "$WORK/app_${p%_tcp}"
 done
 exit $status

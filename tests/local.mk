@@ -35,7 +35,20 @@ tests_unit_test_geo_LDADD = $(KAGAMI_LIBS)
 # fuzz harnesses: replayed over their corpus in make check; libFuzzer programs with --enable-fuzztargets
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
 check_PROGRAMS += tests/fuzz/replay_engine tests/fuzz/replay_mpjson tests/fuzz/mkseeds \
-	tests/fuzz/replay_app_tls
+	tests/fuzz/replay_app_tls tests/fuzz/replay_app_smb tests/fuzz/replay_app_dns tests/fuzz/replay_app_dns_tcp \
+	tests/fuzz/replay_app_http
+tests_fuzz_replay_app_smb_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_app.c
+tests_fuzz_replay_app_smb_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"smb"'
+tests_fuzz_replay_app_smb_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_replay_app_dns_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_app.c
+tests_fuzz_replay_app_dns_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"dns"' -DFUZZ_IPPROTO=17
+tests_fuzz_replay_app_dns_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_replay_app_dns_tcp_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_app.c
+tests_fuzz_replay_app_dns_tcp_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"dns"' -DFUZZ_IPPROTO=6
+tests_fuzz_replay_app_dns_tcp_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_replay_app_http_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_app.c
+tests_fuzz_replay_app_http_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"http"'
+tests_fuzz_replay_app_http_LDADD = $(KAGAMI_LIBS)
 tests_fuzz_replay_app_tls_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_app.c
 tests_fuzz_replay_app_tls_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"tls"'
 tests_fuzz_replay_app_tls_LDADD = $(KAGAMI_LIBS)
@@ -49,7 +62,24 @@ tests_fuzz_mkseeds_SOURCES = tests/fuzz/mkseeds.c
 tests_fuzz_mkseeds_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_mkseeds_LDADD = $(KAGAMI_LIBS)
 if FUZZTARGETS
-noinst_PROGRAMS += tests/fuzz/fuzz_engine tests/fuzz/fuzz_mpjson tests/fuzz/fuzz_app_tls
+noinst_PROGRAMS += tests/fuzz/fuzz_engine tests/fuzz/fuzz_mpjson tests/fuzz/fuzz_app_tls tests/fuzz/fuzz_app_smb \
+	tests/fuzz/fuzz_app_dns tests/fuzz/fuzz_app_dns_tcp tests/fuzz/fuzz_app_http
+tests_fuzz_fuzz_app_smb_SOURCES = tests/fuzz/fuzz_app.c
+tests_fuzz_fuzz_app_smb_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"smb"'
+tests_fuzz_fuzz_app_smb_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_fuzz_app_smb_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_app_dns_SOURCES = tests/fuzz/fuzz_app.c
+tests_fuzz_fuzz_app_dns_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"dns"' -DFUZZ_IPPROTO=17
+tests_fuzz_fuzz_app_dns_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_fuzz_app_dns_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_app_dns_tcp_SOURCES = tests/fuzz/fuzz_app.c
+tests_fuzz_fuzz_app_dns_tcp_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"dns"' -DFUZZ_IPPROTO=6
+tests_fuzz_fuzz_app_dns_tcp_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_fuzz_app_dns_tcp_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_app_http_SOURCES = tests/fuzz/fuzz_app.c
+tests_fuzz_fuzz_app_http_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"http"'
+tests_fuzz_fuzz_app_http_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_fuzz_app_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_app_tls_SOURCES = tests/fuzz/fuzz_app.c
 tests_fuzz_fuzz_app_tls_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"tls"'
 tests_fuzz_fuzz_app_tls_LDADD = $(KAGAMI_LIBS)
