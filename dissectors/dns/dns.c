@@ -4,9 +4,9 @@
  * Wire parsing lives in dns_records.c; docs/events.md lists the events, fields and sids.
  *
  * UDP: one message per datagram, recognised on any port by content (NetBIOS name service, which
- * shares the format, is left alone). TCP: on port 53 only, messages behind a two-byte length, followed across segments
- * (a message is parsed when complete; the glue caps what is held). After a gap in a TCP direction
- * the framing is lost and the direction is given up (counted).
+ * shares the format, is left alone). TCP: on port 53 only, messages behind a two-byte length,
+ * followed across segments (a message is parsed when complete; the glue caps what is held). After
+ * a gap in a TCP direction the framing is lost and the direction is given up (counted).
  *
  * Caps per flow: MAX_PENDING queries awaiting their answer (the oldest is evicted, counted),
  * MAX_EVENTS events (the rest counted), MAX_ANSWERS answers listed in an event.
