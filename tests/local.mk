@@ -68,7 +68,7 @@ tests_report_events_LDADD = $(KAGAMI_LIBS)
 SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
 	tests/offline-nodrop.sh tests/live-lo.sh tests/nids-evict.sh tests/fuzz-replay.sh tests/caps.sh \
 	tests/tls.sh tests/malformed-pcap.sh \
-	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh
+	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh
 TESTS += $(SHELL_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)

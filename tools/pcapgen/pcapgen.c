@@ -604,6 +604,7 @@ static const struct pg_scenario *const tables[] = {
 	pg_core_scenarios,
 	pg_tls_scenarios,
 	pg_obs_scenarios,
+	pg_rules_scenarios,
 };
 
 /* scenarios written only when named */

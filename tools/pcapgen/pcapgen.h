@@ -131,6 +131,7 @@ struct pg_scenario {
 extern const struct pg_scenario pg_core_scenarios[];
 extern const struct pg_scenario pg_tls_scenarios[];
 extern const struct pg_scenario pg_obs_scenarios[];
+extern const struct pg_scenario pg_rules_scenarios[];
 /* Written only when named (large benchmark captures). */
 extern const struct pg_scenario pg_bench_scenarios[];
 

@@ -1,0 +1,150 @@
+#!/bin/sh
+# tests/rules.sh - the signature matcher on captures (suricata-verify style): for each rule file,
+# the exact number of alerts per sid on every capture that must fire it, none on the benign
+# captures; evidence fields; stream matching across segments; --test-rules, --rules-lax,
+# error messages naming file, line and option; SIGHUP reload (broken set keeps the old one).
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib/common.sh"
+need jq
+scratch
+P="$top_srcdir/pcaps"
+S="$top_srcdir/signatures"
+D="$top_srcdir/tests/data/rules"
+R=$(shared_dir)
+status=0
+bad() { echo "FAIL: $*"; status=1; }
+
+# counts RULES CAPTURE: "sid count" lines for rule-file alerts (sids outside the built-in 9000000-9099999)
+counts() {
+	"$KAGAMI" -r "$2" --rules "$1" --no-flows --no-stats -w - 2>"$WORK/stderr" | "$KAGAMI_CAT" >"$WORK/ev.json" ||
+		{ bad "kagami failed on $2: $(cat "$WORK/stderr")"; return; }
+	jq -r 'select(.event_type == "alert") | .alert.signature_id | select(. < 9000000 or . >= 9100000)' \
+		"$WORK/ev.json" | sort -n | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ' | sed 's/ $//'
+}
+# expect RULES CAPTURE "sid=count ..." (empty = no alert at all)
+expect() {
+	[ -f "$2" ] || { echo "note: $2 absent"; return; }
+	got=$(counts "$1" "$2")
+	[ "$got" = "$3" ] || bad "$(basename "$1") on $(basename "$2"): expected [$3], got [$got]"
+}
+
+# --- shipped rules on the generated captures
+expect "$S" "$P/rules-wannacry-dns.pcap" "9100040=2 9100041=1"
+jq -e -s '[.[] | select(.alert.signature_id == 9100040)][0] | .src_ip == "10.20.0.15" and .dest_port == 53
+	and .alert.category == "trojan-activity" and .alert.severity == 1 and .alert.gid == 1 and .alert.rev == 1
+	and .rule.inspected == "packet" and .rule.match_offset == 16 and .rule.match_length == 47
+	and (.rule.payload_excerpt | startswith("29697571657266"))' "$WORK/ev.json" >/dev/null ||
+	bad "wannacry: alert fields or evidence"
+# the generated Heartbleed captures (tests/tls.sh describes them): the payload rules need the
+# record header at the start of a segment (offset/depth count from the chunk start)
+expect "$S" "$P/tls-hb-clear-patched.pcap" "9100001=1 9100003=1 9100004=1"
+expect "$S" "$P/tls-hb-clear-vulnerable.pcap" "9100001=1 9100002=1"
+expect "$S" "$P/tls-hb-encrypted-noreply.pcap" "9100005=1"
+expect "$S" "$P/tls-hb-encrypted-success.pcap" "9100002=1 9100005=1"
+for f in "$P"/*.pcap; do
+	case $(basename "$f") in rules-wannacry-dns.pcap | tls-hb-clear-patched.pcap | tls-hb-clear-vulnerable.pcap | \
+		tls-hb-encrypted-noreply.pcap | tls-hb-encrypted-success.pcap) continue ;; esac
+	expect "$S" "$f" ""
+done
+
+# --- stream matching: a content cut across two segments matches once per direction
+cat >"$WORK/split.rules" <<'R'
+alert tcp any any -> any any (msg:"marker to server"; flow:to_server,established; content:"split-marker-0123"; sid:1;)
+alert tcp any any -> any any (msg:"marker to client"; flow:to_client; content:"kagami-split-marker"; sid:2;)
+alert tcp any any -> any any (msg:"packet-only never sees it whole"; flow:no_stream; content:"kagami-split-marker-0123456789 REQ"; sid:3;)
+R
+expect "$WORK/split.rules" "$P/rules-stream-split.pcap" "1=2 2=1"
+jq -e -s '[.[] | select(.alert.signature_id == 1)] | .[0].rule.inspected == "stream" and .[0].rule.stream_offset == 13
+	and .[1].rule.stream_offset == 57' "$WORK/ev.json" >/dev/null || bad "split: stream offsets"
+
+# --- real captures: shipped rules, ET-shaped and Talos-shaped rules
+if [ -n "$R" ]; then
+	expect "$S" "$R/heartbleed-success.pcap" "9100001=1 9100002=1 9100003=1"
+	jq -e -s '[.[] | select(.alert.signature_id == 9100003)][0].rule | .inspected == "stream" and .match_offset == 0' \
+		"$WORK/ev.json" >/dev/null || bad "heartbleed payload rule: stream evidence"
+	jq -e -s '[.[] | select(.alert.signature_id == 9100001)][0].rule | .inspected == "app_event" and .app_event == "tls.overflow_heartbeat_message"' \
+		"$WORK/ev.json" >/dev/null || bad "heartbleed event rule: evidence"
+	expect "$S" "$R/heartbleed-attempt-patched-noreply.pcap" "9100001=1 9100003=1"
+	expect "$S" "$R/heartbleed-encrypted-success.pcap" "9100002=1 9100005=1"
+	expect "$S" "$R/heartbleed-encrypted-short-port4443.pcap" "9100002=1 9100005=1"
+	expect "$S" "$R/heartbleed-encrypted-attempt-noreply.pcap" ""
+	expect "$S" "$R/doublepulsar-ping-win7.pcap" "9100020=1 9100021=1"
+	expect "$S" "$R/eternalblue-metasploit-win7x64.pcap" "9100030=1 9100031=1"
+	expect "$S" "$R/eternalblue-success-win7.pcap" "9100020=4 9100022=1 9100030=2 9100031=2"
+	expect "$S" "$R/eternalromance-doublepulsar-meterpreter.pcap" "9100020=1 9100021=1 9100022=1"
+	expect "$S" "$R/wannacry-worm-propagation.pcap" "9100010=6 9100011=5 9100020=26 9100021=9 9100022=3 9100030=14 9100031=9"
+	jq -e -s '[.[] | select(.alert.signature_id == 9100011)][0] | .rule.match_offset == 4 and .direction == "to_client"
+		and .alert.category == "successful-recon-limited"' "$WORK/ev.json" >/dev/null || bad "ms17-010 answer: evidence"
+	expect "$D" "$R/doublepulsar-ping-win7.pcap" "42331=1 42332=1 2024216=1"
+	expect "$D" "$R/eternalblue-metasploit-win7x64.pcap" "41978=1"
+	expect "$D" "$R/eternalblue-success-win7.pcap" "41978=2 42331=4 42332=1 42944=12 2024216=1 2024217=2 2024218=4"
+	expect "$D" "$R/eternalromance-doublepulsar-meterpreter.pcap" "42331=4 42332=4 2024216=4"
+	expect "$D" "$R/wannacry-worm-propagation.pcap" "41978=14 42331=28 42332=3880 2024216=3880 2024218=5 2025650=5"
+	for f in "$R"/benign-*.pcap "$R"/malformed-*.pcap "$R"/smbghost-*.pcap "$R"/eternalblue-failed-*.pcap \
+		"$R"/eternalchampion-*.pcap "$R"/eternalromance-success-*.pcap; do
+		expect "$S" "$f" ""
+		expect "$D" "$f" ""
+	done
+else
+	echo "note: no shared captures; real-capture checks skipped"
+fi
+
+# --- --test-rules
+out=$("$KAGAMI" --test-rules "$S" 2>&1) || bad "--test-rules signatures: $out"
+echo "$out" | grep -q "^14 rules OK in 3 files$" || bad "--test-rules output: $out"
+out=$("$KAGAMI" --test-rules "$D" 2>&1) || bad "--test-rules test rules: $out"
+printf 'alert tcp any any -> any any (msg:"ok"; sid:5;)\n# comment\nalert tcp any any -> any any (msg:"x"; content:"a"; bogus_kw:1; sid:6;)\n' >"$WORK/bad.rules"
+if out=$("$KAGAMI" --test-rules "$WORK/bad.rules" 2>&1); then bad "--test-rules accepted an unknown option"; fi
+echo "$out" | grep -q "bad.rules:3: option 'bogus_kw': unknown option" || bad "error message: $out"
+out=$("$KAGAMI" --rules-lax --test-rules "$WORK/bad.rules" 2>&1) || bad "--rules-lax --test-rules failed: $out"
+echo "$out" | grep -q "1 rules OK in 1 files, 1 malformed rules skipped" || bad "--rules-lax report: $out"
+if "$KAGAMI" -r "$P/rules-wannacry-dns.pcap" --rules "$WORK/bad.rules" -w /dev/null 2>"$WORK/err"; then
+	bad "a malformed rule file did not stop kagami"
+fi
+grep -q "bad.rules:3: option 'bogus_kw'" "$WORK/err" || bad "startup error: $(cat "$WORK/err")"
+"$KAGAMI" -r "$P/rules-wannacry-dns.pcap" --rules "$WORK/bad.rules" --rules-lax -w /dev/null 2>"$WORK/err" ||
+	bad "--rules-lax run failed"
+grep -q "1 malformed rules skipped" "$WORK/err" || bad "--rules-lax startup report: $(cat "$WORK/err")"
+# variables: --var overrides the default HOME_NET; an undefined one is an error naming it
+printf 'alert dns any any -> $DNS_RESOLVER 53 (msg:"to resolver"; content:"example"; sid:7;)\n' >"$WORK/var.rules"
+expect_var() {
+	got=$("$KAGAMI" -r "$P/rules-wannacry-dns.pcap" --rules "$WORK/var.rules" --var "DNS_RESOLVER=$1" --no-stats -w - |
+		"$KAGAMI_CAT" | jq -s '[.[] | select(.event_type == "alert")] | length')
+	[ "$got" = "$2" ] || bad "--var DNS_RESOLVER=$1: $got alerts, expected $2"
+}
+expect_var "[10.20.0.0/24,!10.20.0.99]" 2
+expect_var "![10.20.0.2]" 0
+out=$("$KAGAMI" --test-rules "$WORK/var.rules" 2>&1) && bad "undefined variable accepted"
+echo "$out" | grep -q "undefined variable '\$DNS_RESOLVER'" || bad "undefined variable message: $out"
+
+# --- SIGHUP: a broken set keeps the running one (reported), a good set replaces it
+reload() { # new-rules-file expected-status expected-sid
+	cp "$S/wannacry.rules" "$WORK/live.rules"
+	rm -f "$WORK/fifo" "$WORK/hup.mp"
+	mkfifo "$WORK/fifo"
+	"$KAGAMI" -r - --rules "$WORK/live.rules" --no-stats -w "$WORK/hup.mp" <"$WORK/fifo" 2>"$WORK/hup.err" &
+	pid=$!
+	{ sleep 2; cat "$P/rules-wannacry-dns.pcap"; } >"$WORK/fifo" &
+	feeder=$!
+	# wait until kagami handles SIGHUP (bit 1 of SigCgt), else the signal would end it
+	i=0
+	while [ $i -lt 50 ]; do
+		mask=$(awk '/^SigCgt:/ { print $2 }' /proc/$pid/status 2>/dev/null)
+		[ -n "$mask" ] && [ $((0x$mask & 2)) -ne 0 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cp "$1" "$WORK/live.rules"
+	kill -HUP $pid
+	wait $feeder
+	wait $pid
+	"$KAGAMI_CAT" "$WORK/hup.mp" >"$WORK/hup.json"
+	jq -e -s "[.[] | select(.event_type == \"signatures\")][0].signatures.reload == \"$2\"" "$WORK/hup.json" >/dev/null ||
+		bad "reload $2: $(cat "$WORK/hup.err")"
+	jq -e -s "[.[] | select(.event_type == \"alert\") | .alert.signature_id] | index($3) != null" "$WORK/hup.json" >/dev/null ||
+		bad "reload $2: sid $3 should fire"
+}
+reload "$WORK/bad.rules" failed 9100040
+grep -q "rule reload failed, keeping the running rules" "$WORK/hup.err" || bad "reload failure not on stderr"
+printf 'alert dns any any -> any 53 (msg:"after reload"; content:"example"; sid:8;)\n' >"$WORK/new.rules"
+reload "$WORK/new.rules" ok 8
+exit $status
