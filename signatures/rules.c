@@ -612,9 +612,10 @@ static int parse_content(struct pctx *p, const char *raw, uint8_t **pat, size_t 
 				continue;
 			int h = hexval((unsigned char)*c);
 			if (h < 0) {
+				char bc = *c;
 				free(s);
 				free(out);
-				return perr(p, "content", "bad hex digit '%c'", *c);
+				return perr(p, "content", "bad hex digit '%c'", bc);
 			}
 			if (nib < 0) {
 				nib = h;

@@ -446,6 +446,16 @@ static bool match_ops(const struct rule *r, size_t i, size_t pos, struct mctx *m
 	return false;
 }
 
+bool sig_payload_match(struct sig *s, const struct rule *r, const uint8_t *buf, size_t len, size_t *start,
+		       size_t *end)
+{
+	struct mctx m = {.buf = buf, .len = len, .budget = SIG_STEP_BUDGET, .min_start = SIZE_MAX, .md = s->md};
+	bool ok = match_ops(r, 0, 0, &m);
+	*start = m.min_start == SIZE_MAX ? 0 : m.min_start;
+	*end = m.max_end;
+	return ok;
+}
+
 /* ---------------------------------------------------------------- rule checks */
 
 struct insp {

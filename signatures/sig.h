@@ -39,4 +39,9 @@ const struct rule_set *sig_rules(const struct sig *s);
 void sig_reload_failed(struct sig *s, const char *why, int64_t ts_us);
 void sig_reload_done(struct sig *s, int64_t ts_us);
 
+/* The payload keywords of rule r alone (content, pcre, byte_test/jump/extract, isdataat) on buf, as the matcher
+ * runs them; start and end receive the span of the positive matches. For tests and fuzzing. */
+bool sig_payload_match(struct sig *s, const struct rule *r, const uint8_t *buf, size_t len, size_t *start,
+		       size_t *end);
+
 #endif
