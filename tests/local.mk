@@ -32,7 +32,10 @@ tests_unit_test_geo_LDADD = $(KAGAMI_LIBS)
 # fuzz harnesses: replayed over their corpus in make check; libFuzzer programs with --enable-fuzztargets
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
 check_PROGRAMS += tests/fuzz/replay_engine tests/fuzz/replay_mpjson tests/fuzz/mkseeds \
-	tests/fuzz/replay_app_tls
+	tests/fuzz/replay_app_tls tests/fuzz/replay_rules
+tests_fuzz_replay_rules_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rules.c
+tests_fuzz_replay_rules_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_replay_rules_LDADD = $(KAGAMI_LIBS)
 tests_fuzz_replay_app_tls_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_app.c
 tests_fuzz_replay_app_tls_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"tls"'
 tests_fuzz_replay_app_tls_LDADD = $(KAGAMI_LIBS)
@@ -46,7 +49,11 @@ tests_fuzz_mkseeds_SOURCES = tests/fuzz/mkseeds.c
 tests_fuzz_mkseeds_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_mkseeds_LDADD = $(KAGAMI_LIBS)
 if FUZZTARGETS
-noinst_PROGRAMS += tests/fuzz/fuzz_engine tests/fuzz/fuzz_mpjson tests/fuzz/fuzz_app_tls
+noinst_PROGRAMS += tests/fuzz/fuzz_engine tests/fuzz/fuzz_mpjson tests/fuzz/fuzz_app_tls tests/fuzz/fuzz_rules
+tests_fuzz_fuzz_rules_SOURCES = tests/fuzz/fuzz_rules.c
+tests_fuzz_fuzz_rules_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_rules_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_fuzz_rules_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_app_tls_SOURCES = tests/fuzz/fuzz_app.c
 tests_fuzz_fuzz_app_tls_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"tls"'
 tests_fuzz_fuzz_app_tls_LDADD = $(KAGAMI_LIBS)
