@@ -15,6 +15,9 @@
 
 #include "util.h"
 
+#define AC_OUT_FLAG 0x80000000u /* in a transition: the target state has outputs */
+#define AC_MAX_STATES 0x7fffffffu
+
 struct edge {
 	uint8_t byte;
 	uint32_t to;
@@ -144,7 +147,7 @@ int ac_compile(struct ac *a, size_t max_bytes)
 	for (int b = 0; b < 256; b++)
 		a->cls[b] = map[lower((uint8_t)b)];
 	size_t ns = a->nstates, nc = a->nclasses;
-	if (ns > SIZE_MAX / nc / sizeof(uint32_t) || ns * nc * sizeof(uint32_t) > max_bytes)
+	if (ns * nc > AC_MAX_STATES || ns > SIZE_MAX / nc / sizeof(uint32_t) || ns * nc * sizeof(uint32_t) > max_bytes)
 		return AC_ERR_TOO_LARGE;
 	a->delta = kg_calloc(ns * nc, sizeof(uint32_t), "ac table");
 	uint32_t *fail = kg_calloc(ns, sizeof(uint32_t), "ac failure links");
@@ -206,6 +209,13 @@ int ac_compile(struct ac *a, size_t max_bytes)
 				a->out_ids[w++] = a->out_ids[k];
 	}
 	a->nout_ids = total;
+	/* transitions hold the target's row offset (state * classes), so a scan needs no
+	 * multiply, and the high bit when the target has outputs, so it skips the output
+	 * lookup for the rest */
+	for (size_t k = 0; k < ns * nc; k++) {
+		uint32_t t = a->delta[k];
+		a->delta[k] = (uint32_t)(t * nc) | (cnt[t] ? AC_OUT_FLAG : 0);
+	}
 	free(cnt);
 	free(fail);
 	free(queue);
@@ -223,12 +233,18 @@ size_t ac_memory(const struct ac *a)
 /* Contract: reads data[0..len) once, in order; never past len. */
 void ac_scan(const struct ac *a, const uint8_t *data, size_t len, ac_match_fn cb, void *ctx)
 {
-	if (!a->compiled)
+	if (!a->compiled || a->nstates < 2)
 		return;
 	const size_t nc = a->nclasses;
-	uint32_t s = 0;
+	const uint32_t *delta = a->delta;
+	const uint8_t *cls = a->cls;
+	uint32_t row = 0;
 	for (size_t i = 0; i < len; i++) {
-		s = a->delta[(size_t)s * nc + a->cls[data[i]]];
+		uint32_t t = delta[row + cls[data[i]]];
+		row = t & ~AC_OUT_FLAG;
+		if (KG_LIKELY(!(t & AC_OUT_FLAG)))
+			continue;
+		size_t s = row / nc;
 		uint32_t o = a->out_start[s], oe = a->out_start[s + 1];
 		for (; o < oe; o++)
 			if (cb(ctx, a->out_ids[o], i + 1))

@@ -520,8 +520,10 @@ void rule_set_free(struct rule_set *rs)
 	free(rs->rules);
 	for (size_t i = 0; i < rs->nflowbits; i++)
 		free(rs->flowbit_names[i]);
-	ac_free(rs->ac);
-	free(rs->nofp);
+	for (size_t g = 0; g < KG_ARRAY_LEN(rs->grp); g++) {
+		ac_free(rs->grp[g].ac);
+		free(rs->grp[g].nofp);
+	}
 	free(rs);
 }
 
@@ -1674,26 +1676,45 @@ int rule_parse_path(struct rule_set *rs, const struct rule_parse_cfg *cfg, const
 
 /* ---------------------------------------------------------------- prefilter */
 
+bool rule_is_stream(const struct rule *r)
+{
+	return (r->proto == RP_TCP || r->proto == RP_IP) && r->needs_payload && !r->has_dsize &&
+	       !(r->flow & RF_NO_STREAM) && !r->app_event;
+}
+
 int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen)
 {
-	struct ac *a = ac_new();
-	rs->nofp = kg_malloc((rs->n ? rs->n : 1) * sizeof(uint32_t), "rule set");
-	rs->nnofp = 0;
-	for (size_t i = 0; i < rs->n; i++) {
-		struct rule *r = rs->rules[i];
-		if (r->fp_op < 0) {
-			rs->nofp[rs->nnofp++] = (uint32_t)i;
-			continue;
+	for (size_t g = 0; g < KG_ARRAY_LEN(rs->grp); g++) {
+		struct ac *a = ac_new();
+		struct rule_group *gr = &rs->grp[g];
+		gr->nofp = kg_malloc((rs->n ? rs->n : 1) * sizeof(uint32_t), "rule set");
+		gr->nnofp = 0;
+		for (size_t i = 0; i < rs->n; i++) {
+			const struct rule *r = rs->rules[i];
+			bool tcp = r->proto == RP_TCP || r->proto == RP_IP;
+			bool in;
+			switch (g) {
+			case RG_TCP_STREAM: in = tcp && rule_is_stream(r); break;
+			case RG_TCP_PACKET: in = tcp && !rule_is_stream(r) && !r->app_event && !(r->flow & RF_ONLY_STREAM); break;
+			case RG_OTHER_PACKET: in = r->proto != RP_TCP && !r->app_event && !(r->flow & RF_ONLY_STREAM); break;
+			default: in = r->app_event != NULL; break;
+			}
+			if (!in)
+				continue;
+			if (r->fp_op < 0 || g == RG_APP_EVENT) {
+				gr->nofp[gr->nnofp++] = (uint32_t)i;
+				continue;
+			}
+			const struct rule_op *op = &r->ops[r->fp_op];
+			(void)ac_add(a, op->u.content.pat, op->u.content.len, (uint32_t)i);
 		}
-		const struct rule_op *op = &r->ops[r->fp_op];
-		(void)ac_add(a, op->u.content.pat, op->u.content.len, (uint32_t)i);
+		int rc = ac_compile(a, AC_MAX_BYTES);
+		if (rc != AC_OK) {
+			snprintf(errbuf, errlen, "rule prefilter: %s", ac_strerror(rc));
+			ac_free(a);
+			return RULE_ERR_LIMIT;
+		}
+		gr->ac = a;
 	}
-	int rc = ac_compile(a, AC_MAX_BYTES);
-	if (rc != AC_OK) {
-		snprintf(errbuf, errlen, "rule prefilter: %s", ac_strerror(rc));
-		ac_free(a);
-		return RULE_ERR_LIMIT;
-	}
-	rs->ac = a;
 	return RULE_OK;
 }

@@ -192,9 +192,12 @@ struct rule_set {
 	/* load report */
 	size_t files;
 	size_t skipped;            /* malformed rules skipped under lax */
-	void *ac;                  /* prefilter (struct ac *) */
-	uint32_t *nofp;            /* rules without a fast pattern */
-	size_t nnofp;
+	/* prefilter groups: which rules can run on which buffer */
+	struct rule_group {
+		void *ac;              /* struct ac * over the group's fast patterns */
+		uint32_t *nofp;        /* rules of the group without a fast pattern (always candidates) */
+		size_t nnofp;
+	} grp[4];
 	int64_t load_us;
 };
 
@@ -204,6 +207,15 @@ struct rule_parse_cfg {
 	bool lax;                  /* skip malformed rules, count them */
 	FILE *warn;                /* where lax mode reports each skipped rule (NULL = nowhere) */
 };
+
+enum rule_grp {
+	RG_TCP_STREAM = 0, /* payload rules on reassembled TCP data */
+	RG_TCP_PACKET,     /* TCP rules on single packets (dsize, no_stream, no payload keywords) */
+	RG_OTHER_PACKET,   /* UDP, ICMP and other IP packets */
+	RG_APP_EVENT,      /* app-layer-event rules */
+};
+/* Does rule r run on reassembled stream data for TCP flows? */
+bool rule_is_stream(const struct rule *r);
 
 struct rule_set *rule_set_new(void);
 void rule_set_free(struct rule_set *rs);

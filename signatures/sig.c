@@ -20,8 +20,8 @@
 #include "event.h"
 #include "util.h"
 
-#define SIG_TAIL 2048          /* stream bytes kept per direction so a match may straddle deliveries */
-#define SIG_JOIN_NEW 4096      /* new bytes joined to the tail for the straddling pass */
+#define SIG_TAIL 512           /* stream bytes kept per direction so a match may straddle deliveries */
+#define SIG_JOIN_NEW 512       /* new bytes joined to the tail for the straddling pass */
 #define SIG_MAX_THR 32         /* threshold/detection_filter entries per flow */
 #define SIG_STEP_BUDGET 4096   /* content match attempts per rule evaluation */
 #define SIG_MAX_EVENTS 16      /* app-layer events looked at per packet */
@@ -119,12 +119,9 @@ static void size_for(struct sig *s)
 	s->epoch = 0;
 	s->fepoch = 0;
 	s->has_stream_rules = false;
-	for (size_t i = 0; i < s->rs->n; i++) {
-		const struct rule *r = s->rs->rules[i];
-		if ((r->proto == RP_TCP || r->proto == RP_IP) && r->needs_payload && !r->has_dsize &&
-		    !(r->flow & RF_NO_STREAM) && !r->app_event)
+	for (size_t i = 0; i < s->rs->n; i++)
+		if (rule_is_stream(s->rs->rules[i]))
 			s->has_stream_rules = true;
-	}
 }
 
 int sig_new(struct sig **out, struct rule_set *rs, struct emitter *em, char *errbuf, size_t errlen)
@@ -714,7 +711,7 @@ static bool path_ok(const struct rule *r, const struct insp *in)
 		return in->app_event && !in->stream && !strcmp(r->app_event, in->app_event);
 	if (in->app_event)
 		return false;
-	bool stream_rule = in->f->proto == 6 && r->needs_payload && !r->has_dsize && !(r->flow & RF_NO_STREAM);
+	bool stream_rule = in->f->proto == 6 && rule_is_stream(r);
 	if (in->stream)
 		return stream_rule;
 	if (stream_rule || (r->flow & RF_ONLY_STREAM))
@@ -737,12 +734,16 @@ static void inspect(struct sig *s, const struct insp *in, bool new_chunk)
 		s->fepoch = 1;
 	}
 	s->ncands = 0;
-	for (size_t i = 0; i < rs->nnofp; i++) {
-		s->mark[rs->nofp[i]] = s->epoch;
-		s->cands[s->ncands++] = rs->nofp[i];
+	const struct rule_group *g = &rs->grp[in->app_event ? RG_APP_EVENT
+					      : in->stream  ? RG_TCP_STREAM
+					      : in->f->proto == 6 ? RG_TCP_PACKET
+								  : RG_OTHER_PACKET];
+	for (size_t i = 0; i < g->nnofp; i++) {
+		s->mark[g->nofp[i]] = s->epoch;
+		s->cands[s->ncands++] = g->nofp[i];
 	}
-	if (in->len && rs->ac)
-		ac_scan(rs->ac, in->buf, in->len, on_fp, s);
+	if (in->len && g->ac && !in->app_event)
+		ac_scan(g->ac, in->buf, in->len, on_fp, s);
 	s->st.candidates += s->ncands;
 	qsort(s->cands, s->ncands, sizeof(uint32_t), cmp_u32);
 	for (size_t i = 0; i < s->ncands; i++) {
@@ -847,12 +848,19 @@ static void sig_stats_cb(void *ctx, struct engine *e, struct event *ev)
 {
 	(void)e;
 	struct sig *s = ctx;
-	ev_map(ev, "signatures");
 	ev_u64(ev, "rules", s->rs->n);
 	ev_u64(ev, "rules_skipped", s->rs->skipped);
-	ev_u64(ev, "rules_without_fast_pattern", s->rs->nnofp);
-	ev_u64(ev, "prefilter_states", s->rs->ac ? ac_states(s->rs->ac) : 0);
-	ev_u64(ev, "prefilter_bytes", s->rs->ac ? ac_memory(s->rs->ac) : 0);
+	size_t nofp = 0, states = 0, bytes = 0;
+	for (size_t g = 0; g < KG_ARRAY_LEN(s->rs->grp); g++) {
+		nofp += s->rs->grp[g].nnofp;
+		if (s->rs->grp[g].ac) {
+			states += ac_states(s->rs->grp[g].ac);
+			bytes += ac_memory(s->rs->grp[g].ac);
+		}
+	}
+	ev_u64(ev, "rules_without_fast_pattern", nofp);
+	ev_u64(ev, "prefilter_states", states);
+	ev_u64(ev, "prefilter_bytes", bytes);
 	ev_u64(ev, "load_us", (uint64_t)s->rs->load_us);
 	ev_u64(ev, "packets_inspected", s->st.packets);
 	ev_u64(ev, "stream_chunks_inspected", s->st.stream_chunks);
@@ -866,7 +874,6 @@ static void sig_stats_cb(void *ctx, struct engine *e, struct event *ev)
 	ev_u64(ev, "threshold_state_full", s->st.thr_full);
 	ev_u64(ev, "reloads", s->st.reloads);
 	ev_u64(ev, "reload_failures", s->st.reload_failures);
-	ev_end_map(ev);
 }
 
 static void sig_destroy(void *ctx) { (void)ctx; /* owned by sensor_modules: sig_free() */ }

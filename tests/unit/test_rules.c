@@ -327,7 +327,8 @@ static void test_text(void)
 	CHECK_STR(rs->rules[0]->msg, "two lines");
 	CHECK_EQ_U(rs->rules[1]->line, 6);
 	CHECK(rule_set_compile(rs, err, sizeof(err)) == RULE_OK);
-	CHECK_EQ_U(rs->nnofp, 2);
+	CHECK_EQ_U(rs->grp[RG_TCP_PACKET].nnofp, 2);
+	CHECK_EQ_U(rs->grp[RG_TCP_STREAM].nnofp, 0);
 	rule_set_free(rs);
 	rs = rule_set_new();
 	CHECK(rule_parse_path(rs, &CFG, "/nonexistent/x.rules", err, sizeof(err)) == RULE_ERR_IO);
