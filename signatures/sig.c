@@ -22,10 +22,14 @@
 
 #define SIG_TAIL 512           /* stream bytes kept per direction so a match may straddle deliveries */
 #define SIG_JOIN_NEW 512       /* new bytes joined to the tail for the straddling pass */
-#define SIG_MAX_THR 32         /* threshold/detection_filter entries per flow */
+#define SIG_MAX_THR 16         /* threshold/detection_filter entries per flow */
 #define SIG_STEP_BUDGET 4096   /* content match attempts per rule evaluation */
 #define SIG_MAX_EVENTS 16      /* app-layer events looked at per packet */
 #define SIG_EXCERPT 64         /* payload bytes quoted in an alert */
+#define SIG_MAX_FLOW_STATES 131072 /* per-flow states held at once (about 1.4 KiB each) */
+#define SIG_VAR_MAX 0xffffffffu /* byte_extract values are clamped to 32 bits */
+#define SIG_PCRE_MATCH_LIMIT 100000
+#define SIG_PCRE_DEPTH_LIMIT 10000
 
 const char *sig_strerror(int err)
 {
@@ -57,7 +61,7 @@ struct sig_flow {
 
 struct sig_stats {
 	uint64_t packets, stream_chunks, evaluated, candidates, alerts, suppressed, step_limit;
-	uint64_t flow_states, flow_states_active, thr_full, reloads, reload_failures;
+	uint64_t flow_states, flow_states_active, flow_states_capped, thr_full, reloads, reload_failures;
 };
 
 struct sig {
@@ -65,6 +69,7 @@ struct sig {
 	uint32_t gen;
 	struct emitter *em;
 	pcre2_match_data *md;
+	pcre2_match_context *mc;
 	uint32_t *mark;              /* per rule: epoch when it became a candidate */
 	uint32_t *fired;             /* per rule: epoch when it alerted or matched (per chunk) */
 	uint32_t epoch;               /* candidate marks */
@@ -128,12 +133,18 @@ int sig_new(struct sig **out, struct rule_set *rs, struct emitter *em, char *err
 {
 	struct sig *s = kg_calloc(1, sizeof(*s), "signature engine");
 	s->md = pcre2_match_data_create(64, NULL);
-	if (!s->md) {
+	s->mc = pcre2_match_context_create(NULL);
+	if (!s->md || !s->mc) {
 		snprintf(errbuf, errlen, "pcre2: out of memory");
+		pcre2_match_data_free(s->md);
+		pcre2_match_context_free(s->mc);
 		free(s);
 		rule_set_free(rs);
 		return SIG_ERR_RULES;
 	}
+	/* hostile payloads must not make a regex run away: failures past the limits are no match */
+	pcre2_set_match_limit(s->mc, SIG_PCRE_MATCH_LIMIT);
+	pcre2_set_depth_limit(s->mc, SIG_PCRE_DEPTH_LIMIT);
 	s->rs = rs;
 	s->em = em;
 	s->gen = 1;
@@ -149,6 +160,7 @@ void sig_free(struct sig *s)
 		return;
 	rule_set_free(s->rs);
 	pcre2_match_data_free(s->md);
+	pcre2_match_context_free(s->mc);
 	free(s->mark);
 	free(s->fired);
 	free(s->cands);
@@ -190,10 +202,16 @@ void sig_reload_done(struct sig *s, int64_t ts_us) { reload_event(s, "ok", NULL,
 
 /* ---------------------------------------------------------------- per-flow state */
 
+/* The flow's state, created on first use; NULL when SIG_MAX_FLOW_STATES are held (counted:
+ * the flow then gets no flowbits, thresholds or cross-segment matches). */
 static struct sig_flow *flow_state(struct sig *s, struct flow *f)
 {
 	struct sig_flow *fs = f->sig;
 	if (!fs) {
+		if (s->st.flow_states_active >= SIG_MAX_FLOW_STATES) {
+			s->st.flow_states_capped++;
+			return NULL;
+		}
 		fs = kg_calloc(1, sizeof(*fs), "signature flow state");
 		fs->gen = s->gen;
 		f->sig = fs;
@@ -240,9 +258,12 @@ struct mctx {
 	int budget;
 	size_t min_start, max_end;  /* span of the positive matches */
 	pcre2_match_data *md;
+	pcre2_match_context *mc;
 };
 
 static int64_t rval(const struct mctx *m, struct rnum n) { return n.var >= 0 ? (int64_t)m->vars[n.var] : n.v; }
+
+static uint64_t clamp_var(uint64_t v) { return v > SIG_VAR_MAX ? SIG_VAR_MAX : v; }
 
 static bool eq_bytes(const uint8_t *a, const uint8_t *b, size_t n, bool nocase)
 {
@@ -370,7 +391,7 @@ static bool match_ops(const struct rule *r, size_t i, size_t pos, struct mctx *m
 		if (start > m->len)
 			return false;
 		m->budget -= 16;
-		int rc = pcre2_match(op->u.pcre.code, m->buf + start, m->len - start, 0, 0, m->md, NULL);
+		int rc = pcre2_match(op->u.pcre.code, m->buf + start, m->len - start, 0, 0, m->md, m->mc);
 		if (op->u.pcre.neg)
 			return rc < 0 && match_ops(r, i + 1, pos, m);
 		if (rc < 0)
@@ -422,11 +443,11 @@ static bool match_ops(const struct rule *r, size_t i, size_t pos, struct mctx *m
 		uint64_t v;
 		if (!read_num(m, &op->u.be.r, off, &v))
 			return false;
-		v *= op->u.be.multiplier;
+		v = clamp_var(v) * op->u.be.multiplier;
 		if (op->u.be.align && v % op->u.be.align)
 			v += op->u.be.align - v % op->u.be.align;
 		uint64_t saved = m->vars[op->u.be.var];
-		m->vars[op->u.be.var] = v;
+		m->vars[op->u.be.var] = clamp_var(v);
 		if (match_ops(r, i + 1, (size_t)(off + op->u.be.r.nbytes), m))
 			return true;
 		m->vars[op->u.be.var] = saved;
@@ -446,7 +467,8 @@ static bool match_ops(const struct rule *r, size_t i, size_t pos, struct mctx *m
 bool sig_payload_match(struct sig *s, const struct rule *r, const uint8_t *buf, size_t len, size_t *start,
 		       size_t *end)
 {
-	struct mctx m = {.buf = buf, .len = len, .budget = SIG_STEP_BUDGET, .min_start = SIZE_MAX, .md = s->md};
+	struct mctx m = {
+		.buf = buf, .len = len, .budget = SIG_STEP_BUDGET, .min_start = SIZE_MAX, .md = s->md, .mc = s->mc};
 	bool ok = match_ops(r, 0, 0, &m);
 	*start = m.min_start == SIZE_MAX ? 0 : m.min_start;
 	*end = m.max_end;
@@ -464,6 +486,7 @@ struct insp {
 	bool stream;
 	size_t straddle;     /* stream join pass: the match must span this offset (0 = any) */
 	uint64_t base_off;   /* stream offset of buf[0] */
+	bool no_stream_off;  /* the flow has no state: base_off unknown */
 	size_t dsize;        /* packet payload size (packet pass) */
 	const char *app_event;
 };
@@ -621,7 +644,7 @@ static void emit_alert(struct sig *s, const struct rule *r, const struct insp *i
 	if (m && m->max_end > 0 && m->min_start <= m->max_end) {
 		ev_u64(ev, "match_offset", m->min_start);
 		ev_u64(ev, "match_length", m->max_end - m->min_start);
-		if (in->stream)
+		if (in->stream && !in->no_stream_off)
 			ev_u64(ev, "stream_offset", in->base_off + m->min_start);
 		struct cursor c = cur_make(in->buf, in->len), w;
 		size_t n = KG_MIN((size_t)SIG_EXCERPT, in->len - m->min_start);
@@ -655,7 +678,12 @@ static void eval_rule(struct sig *s, const struct rule *r, const struct insp *in
 		if (!ok)
 			return;
 	}
-	struct mctx m = {.buf = in->buf, .len = in->len, .budget = SIG_STEP_BUDGET, .min_start = SIZE_MAX, .md = s->md};
+	struct mctx m = {.buf = in->buf,
+			 .len = in->len,
+			 .budget = SIG_STEP_BUDGET,
+			 .min_start = SIZE_MAX,
+			 .md = s->md,
+			 .mc = s->mc};
 	if (r->nops) {
 		if (!match_ops(r, 0, 0, &m)) {
 			if (m.budget <= 0)
@@ -668,13 +696,16 @@ static void eval_rule(struct sig *s, const struct rule *r, const struct insp *in
 	s->fired[r->index] = s->fepoch;
 	if (r->nflowbits) {
 		fs = flow_state(s, in->f);
-		flowbits_apply(r, fs);
+		if (fs)
+			flowbits_apply(r, fs);
 	}
 	if (r->noalert || r->action == ACT_PASS)
 		return;
 	if (r->thr != THR_NONE || r->df != THR_NONE) {
 		fs = flow_state(s, in->f);
 		bool ok = true;
+		if (!fs)
+			goto alert;
 		if (r->df != THR_NONE)
 			ok = thr_pass(s, fs, r->index * 2 + 1, THR_DETECTION_FILTER, r->df_count, r->df_seconds, in->ts_us);
 		if (ok && r->thr != THR_NONE)
@@ -684,6 +715,7 @@ static void eval_rule(struct sig *s, const struct rule *r, const struct insp *in
 			return;
 		}
 	}
+alert:
 	emit_alert(s, r, in, r->nops ? &m : NULL);
 }
 
@@ -802,9 +834,11 @@ static void sig_stream(void *ctx, struct engine *e, struct flow *f, enum flow_di
 	s->st.stream_chunks++;
 	struct sig_flow *fs = flow_state(s, f);
 	struct insp in = {.f = f, .dir = dir, .ts_us = ts_us, .buf = data, .len = len, .stream = true,
-			  .base_off = fs->stream_off[dir]};
+			  .base_off = fs ? fs->stream_off[dir] : 0, .no_stream_off = !fs};
 	/* pass 1: the new bytes on their own (offset/depth count from the chunk start) */
 	inspect(s, &in, true);
+	if (!fs)
+		return;
 	/* pass 2: tail of earlier bytes + the start of the new ones, for matches spanning both */
 	uint32_t tl = fs->tail_len[dir];
 	if (tl) {
@@ -871,6 +905,7 @@ static void sig_stats_cb(void *ctx, struct engine *e, struct event *ev)
 	ev_u64(ev, "match_step_limit", s->st.step_limit);
 	ev_u64(ev, "flow_states", s->st.flow_states);
 	ev_u64(ev, "flow_states_active", s->st.flow_states_active);
+	ev_u64(ev, "flow_states_capped", s->st.flow_states_capped);
 	ev_u64(ev, "threshold_state_full", s->st.thr_full);
 	ev_u64(ev, "reloads", s->st.reloads);
 	ev_u64(ev, "reload_failures", s->st.reload_failures);
