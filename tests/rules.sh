@@ -56,6 +56,28 @@ expect "$WORK/split.rules" "$P/rules-stream-split.pcap" "1=2 2=1"
 jq -e -s '[.[] | select(.alert.signature_id == 1)] | .[0].rule.inspected == "stream" and .[0].rule.stream_offset == 13
 	and .[1].rule.stream_offset == 57' "$WORK/ev.json" >/dev/null || bad "split: stream offsets"
 
+# --- flowbits and rate keywords, in rule order within a chunk: HELLO (to server), REPLY (to
+# client), AGAIN (to server); the marker is in all three chunks. 12 does not fire because 13
+# toggled b on before AGAIN; 16 does not because 15 unset a first; 24 never reaches 4 matches.
+cat >"$WORK/fb.rules" <<'R'
+alert tcp any any -> any any (msg:"set a"; flow:to_server; content:"HELLO"; flowbits:set,a; flowbits:noalert; sid:10;)
+alert tcp any any -> any any (msg:"a is set"; flow:to_client; content:"REPLY"; flowbits:isset,a; sid:11;)
+alert tcp any any -> any any (msg:"b not set"; flow:to_server; content:"AGAIN"; flowbits:isnotset,b; sid:12;)
+alert tcp any any -> any any (msg:"toggle b"; flow:to_client; content:"REPLY"; flowbits:toggle,b; noalert; sid:13;)
+alert tcp any any -> any any (msg:"b is set"; flow:to_server; content:"AGAIN"; flowbits:isset,b; sid:14;)
+alert tcp any any -> any any (msg:"unset a"; flow:to_server; content:"AGAIN"; flowbits:unset,a; flowbits:noalert; sid:15;)
+alert tcp any any -> any any (msg:"a after unset"; flow:to_server; content:"AGAIN"; flowbits:isset,a; sid:16;)
+alert tcp any any -> any any (msg:"df 1"; content:"kagami-split-marker"; detection_filter:track by_src, count 1, seconds 60; sid:20;)
+alert tcp any any -> any any (msg:"limit 2"; content:"kagami-split-marker"; threshold:type limit, track by_src, count 2, seconds 60; sid:21;)
+alert tcp any any -> any any (msg:"threshold 2"; content:"kagami-split-marker"; threshold:type threshold, track by_src, count 2, seconds 60; sid:22;)
+alert tcp any any -> any any (msg:"both 3"; content:"kagami-split-marker"; threshold:type both, track by_src, count 3, seconds 60; sid:23;)
+alert tcp any any -> any any (msg:"both 4"; content:"kagami-split-marker"; threshold:type both, track by_src, count 4, seconds 60; sid:24;)
+alert tcp any any -> any any (msg:"dsize packet"; flow:to_server; dsize:>20; content:"AGAIN"; sid:25;)
+R
+expect "$WORK/fb.rules" "$P/rules-stream-split.pcap" "11=1 14=1 20=2 21=2 22=1 23=1 25=1"
+jq -e -s '[.[] | select(.alert.signature_id == 25)][0].rule.inspected == "packet"' "$WORK/ev.json" >/dev/null ||
+	bad "dsize rule: not inspected per packet"
+
 # --- real captures: shipped rules, ET-shaped and Talos-shaped rules
 if [ -n "$R" ]; then
 	expect "$S" "$R/heartbleed-success.pcap" "9100001=1 9100002=1 9100003=1"
@@ -123,11 +145,15 @@ reload() { # new-rules-file expected-status expected-sid
 	mkfifo "$WORK/fifo"
 	"$KAGAMI" -r - --rules "$WORK/live.rules" --no-stats -w "$WORK/hup.mp" <"$WORK/fifo" 2>"$WORK/hup.err" &
 	pid=$!
-	{ sleep 2; cat "$P/rules-wannacry-dns.pcap"; } >"$WORK/fifo" &
+	rm -f "$WORK/go"
+	{
+		while [ ! -f "$WORK/go" ]; do sleep 0.1; done
+		cat "$P/rules-wannacry-dns.pcap"
+	} >"$WORK/fifo" &
 	feeder=$!
 	# wait until kagami handles SIGHUP (bit 1 of SigCgt), else the signal would end it
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 300 ]; do
 		mask=$(awk '/^SigCgt:/ { print $2 }' /proc/$pid/status 2>/dev/null)
 		[ -n "$mask" ] && [ $((0x$mask & 2)) -ne 0 ] && break
 		sleep 0.1
@@ -135,6 +161,7 @@ reload() { # new-rules-file expected-status expected-sid
 	done
 	cp "$1" "$WORK/live.rules"
 	kill -HUP $pid
+	touch "$WORK/go"
 	wait $feeder
 	wait $pid
 	"$KAGAMI_CAT" "$WORK/hup.mp" >"$WORK/hup.json"
