@@ -1219,7 +1219,7 @@ static const char *const unsupported[] = {
 	"smb.share", "dce_iface", "dce_opnum", "dce_stub_data", "base64_decode", "base64_data", "pkt_data",
 	"uricontent", "rawbytes", "urilen", "flags", "ttl", "tos", "id", "ipopts", "fragbits", "fragoffset",
 	"seq", "ack", "window", "itype", "icode", "icmp_id", "icmp_seq", "ip_proto", "sameip", "stream_size",
-	"startswith", "endswith", "bsize", "byte_math", "entropy", "xbits", "hostbits", "tag", "target",
+	"startswith", "endswith", "bsize", "byte_math", "entropy", "xbits", "hostbits", "tag",
 	"filestore", "filemagic", "filename", "fileext", "filemd5", "filesha256", "lua", "luajit", "datarep",
 	"dataset", "iprep", "app-layer-protocol", "transform", "to_lowercase", "dotprefix", "strip_whitespace",
 	"ssl_version", "ssl_state", "tls.version", "tls.store", "replace", "prefilter", "requires", "config",
@@ -1268,6 +1268,12 @@ static int apply_option(struct pctx *p, struct rule *r, const char *name, char *
 	if (!strcmp(name, "reference")) {
 		if (!v || !strchr(v, ','))
 			return perr(p, name, "expected 'type,value'");
+		return RULE_OK;
+	}
+	if (!strcmp(name, "target")) {
+		/* which side is the target: output metadata only, kagami names attacker/victim itself */
+		if (!v || (strcmp(trim(v), "src_ip") != 0 && strcmp(trim(v), "dest_ip") != 0))
+			return perr(p, name, "expected src_ip or dest_ip");
 		return RULE_OK;
 	}
 	if (!strcmp(name, "metadata")) {

@@ -212,7 +212,7 @@ static void test_options(void)
 		"pcre:!\"/x\\;y/\";", "byte_test:4,!=,7,0,little;", "byte_test:3,&,0x10,1,string,hex;",
 		"byte_test:1,<=,1,0,bitmask 0x0f;", "byte_test:2,>=,1,0;", "byte_test:1,^,3,0;", "noalert;",
 		"byte_jump:2,0,from_beginning;", "byte_extract:1,0,n,string,dec; content:\"x\"; distance:n;",
-		"threshold:type threshold, track by_both, count 5, seconds 1;",
+		"threshold:type threshold, track by_both, count 5, seconds 1;", "target:dest_ip;",
 	};
 	for (size_t i = 0; i < KG_ARRAY_LEN(good); i++) {
 		char t[512];
@@ -241,6 +241,7 @@ static void test_malformed(void)
 	bad(OPT("classtype:nonsense;"), "option 'classtype': unknown classtype 'nonsense'");
 	bad(OPT("reference:cve;"), "option 'reference': expected 'type,value'");
 	bad(OPT("metadata:;"), "option 'metadata': needs a value");
+	bad(OPT("target:both;"), "option 'target': expected src_ip or dest_ip");
 	bad(OPT("content:\"\";"), "option 'content': empty pattern");
 	bad(OPT("content:\"|4|\";"), "option 'content': odd number of hex digits");
 	bad(OPT("content:\"|zz|\";"), "option 'content': bad hex digit 'z'");
