@@ -1537,6 +1537,8 @@ int rule_parse_line(struct rule_set *rs, const struct rule_parse_cfg *cfg, const
 	}
 	r->index = (uint32_t)rs->n;
 	rs->rules[rs->n++] = r;
+	if (r->action == ACT_PASS)
+		rs->has_pass = true;
 	return RULE_OK;
 }
 

@@ -192,6 +192,7 @@ struct rule_set {
 	/* load report */
 	size_t files;
 	size_t skipped;            /* malformed rules skipped under lax */
+	bool has_pass;             /* some rule has the pass action */
 	/* prefilter groups: which rules can run on which buffer */
 	struct rule_group {
 		void *ac;              /* struct ac * over the group's fast patterns */

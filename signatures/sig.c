@@ -60,7 +60,7 @@ struct sig_flow {
 };
 
 struct sig_stats {
-	uint64_t packets, stream_chunks, evaluated, candidates, alerts, suppressed, step_limit;
+	uint64_t packets, stream_chunks, evaluated, candidates, alerts, suppressed, step_limit, passed;
 	uint64_t flow_states, flow_states_active, flow_states_capped, thr_full, reloads, reload_failures;
 };
 
@@ -656,15 +656,16 @@ static void emit_alert(struct sig *s, const struct rule *r, const struct insp *i
 	s->st.alerts++;
 }
 
-/* Full verification of one candidate rule; alerts and applies its flowbits. */
-static void eval_rule(struct sig *s, const struct rule *r, const struct insp *in)
+/* Full verification of one candidate rule; alerts and applies its flowbits. True when it
+ * matched (even if a threshold withheld its alert). */
+static bool eval_rule(struct sig *s, const struct rule *r, const struct insp *in)
 {
 	s->st.evaluated++;
 	if (!proto_ok(r, in->f) || !flow_ok(r, in->f, in->dir) || !header_ok(r, in->f, in->dir))
-		return;
+		return false;
 	struct sig_flow *fs = in->f->sig;
 	if (!flowbits_ok(r, fs))
-		return;
+		return false;
 	if (r->has_dsize) {
 		size_t d = in->dsize;
 		bool ok;
@@ -676,7 +677,7 @@ static void eval_rule(struct sig *s, const struct rule *r, const struct insp *in
 		default: ok = d != r->dsize_lo; break;
 		}
 		if (!ok)
-			return;
+			return false;
 	}
 	struct mctx m = {.buf = in->buf,
 			 .len = in->len,
@@ -688,10 +689,10 @@ static void eval_rule(struct sig *s, const struct rule *r, const struct insp *in
 		if (!match_ops(r, 0, 0, &m)) {
 			if (m.budget <= 0)
 				s->st.step_limit++;
-			return;
+			return false;
 		}
 		if (in->straddle && !(m.min_start < in->straddle && m.max_end > in->straddle))
-			return;
+			return false;
 	}
 	s->fired[r->index] = s->fepoch;
 	if (r->nflowbits) {
@@ -700,7 +701,7 @@ static void eval_rule(struct sig *s, const struct rule *r, const struct insp *in
 			flowbits_apply(r, fs);
 	}
 	if (r->noalert || r->action == ACT_PASS)
-		return;
+		return true;
 	if (r->thr != THR_NONE || r->df != THR_NONE) {
 		fs = flow_state(s, in->f);
 		bool ok = true;
@@ -712,11 +713,12 @@ static void eval_rule(struct sig *s, const struct rule *r, const struct insp *in
 			ok = thr_pass(s, fs, r->index * 2, r->thr, r->thr_count, r->thr_seconds, in->ts_us);
 		if (!ok) {
 			s->st.suppressed++;
-			return;
+			return true;
 		}
 	}
 alert:
 	emit_alert(s, r, in, r->nops ? &m : NULL);
+	return true;
 }
 
 static int on_fp(void *ctx, uint32_t id, size_t end)
@@ -778,13 +780,19 @@ static void inspect(struct sig *s, const struct insp *in, bool new_chunk)
 		ac_scan(g->ac, in->buf, in->len, on_fp, s);
 	s->st.candidates += s->ncands;
 	qsort(s->cands, s->ncands, sizeof(uint32_t), cmp_u32);
-	for (size_t i = 0; i < s->ncands; i++) {
-		const struct rule *r = rs->rules[s->cands[i]];
-		if (s->fired[r->index] == s->fepoch)
-			continue;
-		if (!path_ok(r, in))
-			continue;
-		eval_rule(s, r, in);
+	/* pass rules first (Suricata's action order): one that matches ends the inspection */
+	for (int round = rs->has_pass ? 0 : 1; round < 2; round++) {
+		for (size_t i = 0; i < s->ncands; i++) {
+			const struct rule *r = rs->rules[s->cands[i]];
+			if ((r->action == ACT_PASS) != (round == 0))
+				continue;
+			if (s->fired[r->index] == s->fepoch || !path_ok(r, in))
+				continue;
+			if (eval_rule(s, r, in) && round == 0) {
+				s->st.passed++;
+				return;
+			}
+		}
 	}
 }
 
@@ -902,6 +910,7 @@ static void sig_stats_cb(void *ctx, struct engine *e, struct event *ev)
 	ev_u64(ev, "rules_evaluated", s->st.evaluated);
 	ev_u64(ev, "alerts", s->st.alerts);
 	ev_u64(ev, "alerts_suppressed", s->st.suppressed);
+	ev_u64(ev, "passed", s->st.passed);
 	ev_u64(ev, "match_step_limit", s->st.step_limit);
 	ev_u64(ev, "flow_states", s->st.flow_states);
 	ev_u64(ev, "flow_states_active", s->st.flow_states_active);

@@ -78,6 +78,12 @@ expect "$WORK/fb.rules" "$P/rules-stream-split.pcap" "11=1 14=1 20=2 21=2 22=1 2
 jq -e -s '[.[] | select(.alert.signature_id == 25)][0].rule.inspected == "packet"' "$WORK/ev.json" >/dev/null ||
 	bad "dsize rule: not inspected per packet"
 
+# --- a matching pass rule silences the others on that packet or chunk: on the REPLY chunk 11
+# does not fire and 13 does not toggle b (so 12 fires and 14 does not); the marker completed
+# in the next chunk still counts for 20-23
+{ cat "$WORK/fb.rules"; echo 'pass tcp any any -> any any (msg:"quiet replies"; flow:to_client; content:"REPLY"; sid:30;)'; } >"$WORK/pass.rules"
+expect "$WORK/pass.rules" "$P/rules-stream-split.pcap" "12=1 20=2 21=2 22=1 23=1 25=1"
+
 # --- real captures: shipped rules, ET-shaped and Talos-shaped rules
 if [ -n "$R" ]; then
 	expect "$S" "$R/heartbleed-success.pcap" "9100001=1 9100002=1 9100003=1"
