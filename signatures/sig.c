@@ -57,6 +57,7 @@ struct sig_flow {
 	uint8_t tail[2][SIG_TAIL];
 	uint32_t tail_len[2];
 	uint64_t stream_off[2];      /* stream bytes delivered before the current chunk */
+	uint64_t gap_bytes[2];       /* f->gap_bytes[dir] when the tail was last extended */
 };
 
 struct sig_stats {
@@ -841,6 +842,13 @@ static void sig_stream(void *ctx, struct engine *e, struct flow *f, enum flow_di
 		return;
 	s->st.stream_chunks++;
 	struct sig_flow *fs = flow_state(s, f);
+	if (fs && f->gap_bytes[dir] != fs->gap_bytes[dir]) {
+		/* a reassembly gap: the tail is not contiguous with the new bytes any more, and the
+		 * stream offset moves past the lost bytes */
+		fs->stream_off[dir] += f->gap_bytes[dir] - fs->gap_bytes[dir];
+		fs->gap_bytes[dir] = f->gap_bytes[dir];
+		fs->tail_len[dir] = 0;
+	}
 	struct insp in = {.f = f, .dir = dir, .ts_us = ts_us, .buf = data, .len = len, .stream = true,
 			  .base_off = fs ? fs->stream_off[dir] : 0, .no_stream_off = !fs};
 	/* pass 1: the new bytes on their own (offset/depth count from the chunk start) */

@@ -56,6 +56,14 @@ expect "$WORK/split.rules" "$P/rules-stream-split.pcap" "1=2 2=1"
 jq -e -s '[.[] | select(.alert.signature_id == 1)] | .[0].rule.inspected == "stream" and .[0].rule.stream_offset == 13
 	and .[1].rule.stream_offset == 57' "$WORK/ev.json" >/dev/null || bad "split: stream offsets"
 
+# --- after a reassembly gap (bytes 2800-4199 never captured) stream offsets stay true: the
+# text repeats every 1296 bytes, so the pattern is at 312, 1608, (2904 lost), 4200, 5496, ...
+# and each chunk reports its first occurrence
+printf 'alert tcp any any -> any 8443 (msg:"periodic"; flow:to_server; content:"6dkry5cjqx4bjqx4"; sid:40;)\n' >"$WORK/gap.rules"
+counts "$WORK/gap.rules" "$P/core-nids-gap.pcap" >/dev/null
+got=$(jq -s -c '[.[] | select(.alert.signature_id == 40 and .src_port == 48001) | .rule.stream_offset] | .[0:4]' "$WORK/ev.json")
+[ "$got" = "[312,1608,4200,6792]" ] || bad "stream offsets across a gap: $got"
+
 # --- flowbits and rate keywords, in rule order within a chunk: HELLO (to server), REPLY (to
 # client), AGAIN (to server); the marker is in all three chunks. 12 does not fire because 13
 # toggled b on before AGAIN; 16 does not because 15 unset a first; 24 never reaches 4 matches.
