@@ -28,6 +28,7 @@
 #define SIG_EXCERPT 64         /* payload bytes quoted in an alert */
 #define SIG_MAX_FLOW_STATES 131072 /* per-flow states held at once (about 1.4 KiB each) */
 #define SIG_VAR_MAX 0xffffffffu /* byte_extract values are clamped to 32 bits */
+#define SIG_PENDING_MAX 16384  /* bytes of a chunk kept for the deferred app-protocol rules */
 #define SIG_PCRE_MATCH_LIMIT 100000
 #define SIG_PCRE_DEPTH_LIMIT 10000
 
@@ -63,6 +64,7 @@ struct sig_flow {
 struct sig_stats {
 	uint64_t packets, stream_chunks, evaluated, candidates, alerts, suppressed, step_limit, passed;
 	uint64_t flow_states, flow_states_active, flow_states_capped, thr_full, reloads, reload_failures;
+	uint64_t deferred, deferred_truncated;
 };
 
 struct sig {
@@ -78,7 +80,16 @@ struct sig {
 	uint32_t *cands;
 	size_t ncands;
 	bool has_stream_rules;
+	bool has_app_rules;          /* rules naming tls or smb in their header */
 	uint8_t *join;
+	/* a stream chunk delivered before the app layer had recognised the flow: the app rules
+	 * run on it in packet_done, once the dissector had its turn (SIG_PENDING_MAX bytes kept) */
+	uint8_t *pend;
+	size_t pend_len;
+	struct flow *pend_f;
+	enum flow_dir pend_dir;
+	int64_t pend_ts;
+	uint64_t pend_off;
 	struct sig_stats st;
 };
 
@@ -125,9 +136,16 @@ static void size_for(struct sig *s)
 	s->epoch = 0;
 	s->fepoch = 0;
 	s->has_stream_rules = false;
-	for (size_t i = 0; i < s->rs->n; i++)
-		if (rule_is_stream(s->rs->rules[i]))
+	s->has_app_rules = false;
+	s->pend_f = NULL;
+	for (size_t i = 0; i < s->rs->n; i++) {
+		const struct rule *r = s->rs->rules[i];
+		if (rule_is_stream(r)) {
 			s->has_stream_rules = true;
+			if (!strcmp(r->app, "tls") || !strcmp(r->app, "smb"))
+				s->has_app_rules = true;
+		}
+	}
 }
 
 int sig_new(struct sig **out, struct rule_set *rs, struct emitter *em, char *errbuf, size_t errlen)
@@ -150,6 +168,7 @@ int sig_new(struct sig **out, struct rule_set *rs, struct emitter *em, char *err
 	s->em = em;
 	s->gen = 1;
 	s->join = kg_malloc(SIG_TAIL + SIG_JOIN_NEW, "signature stream join");
+	s->pend = kg_malloc(SIG_PENDING_MAX, "signature pending chunk");
 	size_for(s);
 	*out = s;
 	return SIG_OK;
@@ -166,6 +185,7 @@ void sig_free(struct sig *s)
 	free(s->fired);
 	free(s->cands);
 	free(s->join);
+	free(s->pend);
 	free(s);
 }
 
@@ -488,6 +508,8 @@ struct insp {
 	size_t straddle;     /* stream join pass: the match must span this offset (0 = any) */
 	uint64_t base_off;   /* stream offset of buf[0] */
 	bool no_stream_off;  /* the flow has no state: base_off unknown */
+	bool app_only;       /* deferred chunk: only the rules naming tls/smb */
+	bool app_skip;       /* the app layer has not decided yet: skip the rules naming tls/smb */
 	size_t dsize;        /* packet payload size (packet pass) */
 	const char *app_event;
 };
@@ -747,8 +769,12 @@ static bool path_ok(const struct rule *r, const struct insp *in)
 	if (in->app_event)
 		return false;
 	bool stream_rule = in->f->proto == 6 && rule_is_stream(r);
-	if (in->stream)
+	if (in->stream) {
+		bool app = !strcmp(r->app, "tls") || !strcmp(r->app, "smb");
+		if ((in->app_only && !app) || (in->app_skip && app))
+			return false;
 		return stream_rule;
+	}
 	if (stream_rule || (r->flow & RF_ONLY_STREAM))
 		return false;
 	return true;
@@ -806,6 +832,16 @@ static void sig_packet_done(void *ctx, struct engine *e, const struct packet *pk
 	struct sig *s = ctx;
 	if (!s->rs->n)
 		return;
+	if (s->pend_f) {
+		if (s->pend_f == f && applayer_proto_name(f)) {
+			struct insp pin = {.f = f, .dir = s->pend_dir, .ts_us = s->pend_ts, .buf = s->pend,
+					   .len = s->pend_len, .stream = true, .base_off = s->pend_off,
+					   .no_stream_off = f->sig == NULL, .app_only = true};
+			s->st.deferred++;
+			inspect(s, &pin, true);
+		}
+		s->pend_f = NULL;
+	}
 	s->st.packets++;
 	struct insp in = {.f = f, .dir = dir, .ts_us = pkt->ts_us, .buf = pkt->payload, .len = pkt->payload_len,
 			  .dsize = pkt->payload_len};
@@ -851,6 +887,18 @@ static void sig_stream(void *ctx, struct engine *e, struct flow *f, enum flow_di
 	}
 	struct insp in = {.f = f, .dir = dir, .ts_us = ts_us, .buf = data, .len = len, .stream = true,
 			  .base_off = fs ? fs->stream_off[dir] : 0, .no_stream_off = !fs};
+	if (s->has_app_rules && f->app_id == 0 && !f->app_failed) {
+		/* modules see a chunk before the app layer does: keep it for packet_done */
+		in.app_skip = true;
+		s->pend_len = KG_MIN(len, (size_t)SIG_PENDING_MAX);
+		if (s->pend_len < len)
+			s->st.deferred_truncated++;
+		memcpy(s->pend, data, s->pend_len);
+		s->pend_f = f;
+		s->pend_dir = dir;
+		s->pend_ts = ts_us;
+		s->pend_off = in.base_off;
+	}
 	/* pass 1: the new bytes on their own (offset/depth count from the chunk start) */
 	inspect(s, &in, true);
 	if (!fs)
@@ -885,6 +933,8 @@ static void sig_flow_end(void *ctx, struct engine *e, struct flow *f)
 {
 	(void)e;
 	struct sig *s = ctx;
+	if (s->pend_f == f)
+		s->pend_f = NULL;
 	struct sig_flow *fs = f->sig;
 	if (!fs)
 		return;
@@ -923,6 +973,8 @@ static void sig_stats_cb(void *ctx, struct engine *e, struct event *ev)
 	ev_u64(ev, "flow_states", s->st.flow_states);
 	ev_u64(ev, "flow_states_active", s->st.flow_states_active);
 	ev_u64(ev, "flow_states_capped", s->st.flow_states_capped);
+	ev_u64(ev, "deferred_chunks", s->st.deferred);
+	ev_u64(ev, "deferred_truncated", s->st.deferred_truncated);
 	ev_u64(ev, "threshold_state_full", s->st.thr_full);
 	ev_u64(ev, "reloads", s->st.reloads);
 	ev_u64(ev, "reload_failures", s->st.reload_failures);

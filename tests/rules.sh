@@ -64,6 +64,13 @@ counts "$WORK/gap.rules" "$P/core-nids-gap.pcap" >/dev/null
 got=$(jq -s -c '[.[] | select(.alert.signature_id == 40 and .src_port == 48001) | .rule.stream_offset] | .[0:4]' "$WORK/ev.json")
 [ "$got" = "[312,1608,4200,6792]" ] || bad "stream offsets across a gap: $got"
 
+# --- a "tls" rule sees the ClientHello although the TLS dissector recognises the flow only after
+# the modules saw that first chunk (deferred to the end of the packet)
+printf 'alert tls any any -> any any (msg:"client hello"; flow:to_server; content:"|16 03|"; depth:2; content:"|01|"; distance:3; within:1; sid:50;)\n' >"$WORK/tls.rules"
+expect "$WORK/tls.rules" "$P/tls-13.pcap" "50=1"
+jq -e -s '[.[] | select(.alert.signature_id == 50)][0].rule | .stream_offset == 0 and .inspected == "stream"' \
+	"$WORK/ev.json" >/dev/null || bad "deferred tls rule: evidence"
+
 # --- flowbits and rate keywords, in rule order within a chunk: HELLO (to server), REPLY (to
 # client), AGAIN (to server); the marker is in all three chunks. 12 does not fire because 13
 # toggled b on before AGAIN; 16 does not because 15 unset a first; 24 never reaches 4 matches.
