@@ -520,6 +520,7 @@ void rule_set_free(struct rule_set *rs)
 	free(rs->rules);
 	for (size_t i = 0; i < rs->nflowbits; i++)
 		free(rs->flowbit_names[i]);
+	free(rs->sid_hash);
 	for (size_t g = 0; g < KG_ARRAY_LEN(rs->grp); g++) {
 		ac_free(rs->grp[g].ac);
 		free(rs->grp[g].nofp);
@@ -1414,6 +1415,51 @@ static int parse_header(struct pctx *p, struct rule *r, char *h)
 
 /* ---------------------------------------------------------------- one rule */
 
+static size_t sid_slot(uint32_t gid, uint32_t sid, size_t cap)
+{
+	uint64_t h = ((uint64_t)gid << 32 | sid) * 0x9e3779b97f4a7c15ULL;
+	return (size_t)(h >> 32) & (cap - 1);
+}
+
+static const struct rule *sid_find(const struct rule_set *rs, uint32_t gid, uint32_t sid)
+{
+	if (!rs->sid_hash_cap)
+		return NULL;
+	for (size_t i = sid_slot(gid, sid, rs->sid_hash_cap);; i = (i + 1) & (rs->sid_hash_cap - 1)) {
+		uint32_t v = rs->sid_hash[i];
+		if (!v)
+			return NULL;
+		const struct rule *r = rs->rules[v - 1];
+		if (r->sid == sid && r->gid == gid)
+			return r;
+	}
+}
+
+/* Index rule number idx (already in rs->rules) by (gid, sid); grows the table at half load. */
+static void sid_insert(struct rule_set *rs, size_t idx)
+{
+	if ((rs->n + 1) * 2 > rs->sid_hash_cap) {
+		size_t cap = rs->sid_hash_cap ? rs->sid_hash_cap * 2 : 256;
+		while (cap < (rs->n + 1) * 2)
+			cap *= 2;
+		free(rs->sid_hash);
+		rs->sid_hash = kg_calloc(cap, sizeof(uint32_t), "rule sid index");
+		rs->sid_hash_cap = cap;
+		for (size_t k = 0; k < rs->n; k++)
+			if (k != idx) {
+				size_t i = sid_slot(rs->rules[k]->gid, rs->rules[k]->sid, cap);
+				while (rs->sid_hash[i])
+					i = (i + 1) & (cap - 1);
+				rs->sid_hash[i] = (uint32_t)k + 1;
+			}
+	}
+	const struct rule *r = rs->rules[idx];
+	size_t i = sid_slot(r->gid, r->sid, rs->sid_hash_cap);
+	while (rs->sid_hash[i])
+		i = (i + 1) & (rs->sid_hash_cap - 1);
+	rs->sid_hash[i] = (uint32_t)idx + 1;
+}
+
 static int finish_rule(struct pctx *p, struct rule *r)
 {
 	if (!r->sid)
@@ -1447,10 +1493,9 @@ static int finish_rule(struct pctx *p, struct rule *r)
 		return perr(p, "dsize", "cannot be used with flow:only_stream (dsize is per packet)");
 	if (r->proto == RP_ICMP && (r->flow & RF_ONLY_STREAM))
 		return perr(p, "flow", "only_stream on an icmp rule");
-	for (size_t i = 0; i < p->rs->n; i++)
-		if (p->rs->rules[i]->sid == r->sid && p->rs->rules[i]->gid == r->gid)
-			return perr(p, "sid", "duplicate sid %u (also at %s:%u)", r->sid, p->rs->rules[i]->file,
-				    p->rs->rules[i]->line);
+	const struct rule *dup = sid_find(p->rs, r->gid, r->sid);
+	if (dup)
+		return perr(p, "sid", "duplicate sid %u (also at %s:%u)", r->sid, dup->file, dup->line);
 	return RULE_OK;
 }
 
@@ -1537,6 +1582,7 @@ int rule_parse_line(struct rule_set *rs, const struct rule_parse_cfg *cfg, const
 	}
 	r->index = (uint32_t)rs->n;
 	rs->rules[rs->n++] = r;
+	sid_insert(rs, r->index);
 	if (r->action == ACT_PASS)
 		rs->has_pass = true;
 	return RULE_OK;

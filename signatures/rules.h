@@ -193,6 +193,8 @@ struct rule_set {
 	size_t files;
 	size_t skipped;            /* malformed rules skipped under lax */
 	bool has_pass;             /* some rule has the pass action */
+	uint32_t *sid_hash;        /* open addressing over (gid, sid): rule index + 1, 0 = empty */
+	size_t sid_hash_cap;       /* a power of two, at least twice n */
 	/* prefilter groups: which rules can run on which buffer */
 	struct rule_group {
 		void *ac;              /* struct ac * over the group's fast patterns */
