@@ -547,3 +547,59 @@ const struct pg_scenario pg_tls_scenarios[] = {
 	{"tls-13", "TLS 1.3 handshake with GREASE and ALPN, ClientHello in 9-byte segments", tls13},
 	{NULL, NULL, NULL},
 };
+
+/* ------------------------------------------------------------ benchmark script */
+
+/* A record stream scripted for the mixed benchmark capture (tools/bench): the same messages
+ * as hello_flight/finish_handshake, then application data in records of at most 16 KiB. */
+void pg_tls_bench_script(struct pg_script *s, struct pg_rng *r, const char *sni, size_t req, size_t resp, bool attack)
+{
+	static struct bb out, body, sh, cert, done;
+	const uint16_t v = 0x0303, cipher = 0xc014;
+	struct hello_opts o = {.version = v, .ciphers = cbc_suites, .nciphers = 5, .heartbeat = attack, .sni = sni,
+			       .alpn = "http/1.1"};
+	out.n = body.n = 0;
+	client_hello(&body, &o);
+	record(&out, 22, 0x0301, body.b, body.n);
+	pg_script_add(s, PG_C2S, out.b, out.n);
+	out.n = sh.n = cert.n = done.n = 0;
+	server_hello(&sh, v, cipher, attack, false);
+	certificate_msg(&cert, sni);
+	server_hello_done(&done);
+	record(&out, 22, v, sh.b, sh.n);
+	record(&out, 22, v, cert.b, cert.n);
+	record(&out, 22, v, done.b, done.n);
+	pg_script_add(s, PG_S2C, out.b, out.n);
+	if (attack) {
+		/* the classic probe before the key exchange: 3 bytes claiming 16384 */
+		out.n = 0;
+		hb_clear(&out, v, 1, 0x4000, 0, 0);
+		pg_script_add(s, PG_C2S, out.b, out.n);
+		out.n = 0;
+		hb_clear(&out, v, 2, 0x4000, 0x4000 - 3 - 16, 16);
+		pg_script_add(s, PG_S2C, out.b, out.n);
+		return;
+	}
+	static const uint8_t one = 1;
+	out.n = 0;
+	enc_record(&out, r, 22, v, 70);
+	record(&out, 20, v, &one, 1);
+	enc_record(&out, r, 22, v, 48);
+	pg_script_add(s, PG_C2S, out.b, out.n);
+	out.n = 0;
+	record(&out, 20, v, &one, 1);
+	enc_record(&out, r, 22, v, 48);
+	pg_script_add(s, PG_S2C, out.b, out.n);
+	out.n = 0;
+	enc_record(&out, r, 23, v, req);
+	pg_script_add(s, PG_C2S, out.b, out.n);
+	while (resp > 0) {
+		size_t k = resp > 16384 ? 16384 : resp;
+		out.n = 0;
+		enc_record(&out, r, 23, v, k);
+		if (!pg_script_add(s, PG_S2C, out.b, out.n))
+			break;
+		resp -= k;
+	}
+}
+
