@@ -10,6 +10,7 @@
 
 #include "geo.h"
 #include "observe.h"
+#include "sig.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------- geolocation and observation */
@@ -112,15 +113,39 @@ static void geo_obs_free(struct sensor_modules *m)
 	m->geo = NULL;
 }
 
+/* ---------------------------------------------------------------- signatures */
+
+static const char *rule_var(void *ctx, const char *name) { return options_var(ctx, name); }
+
+static int load_rules(struct rule_set **rs, const struct options *opt, const char *const *paths, size_t n,
+		      char *errbuf, size_t errlen)
+{
+	struct sig_load_cfg lc = {.var = rule_var, .var_ctx = (void *)opt, .lax = opt->rules_lax, .warn = stderr};
+	return sig_load(rs, &lc, paths, n, errbuf, errlen);
+}
+
+static bool sig_init(struct sensor_modules *m, const struct options *opt, struct emitter *em, char *errbuf,
+		     size_t errlen)
+{
+	struct rule_set *rs;
+	if (load_rules(&rs, opt, (const char *const *)opt->rule_paths, opt->nrule_paths, errbuf, errlen) != SIG_OK)
+		return false;
+	if (rs->skipped)
+		fprintf(stderr, "kagami: %zu malformed rules skipped (--rules-lax), %zu loaded\n", rs->skipped, rs->n);
+	struct sig *s;
+	if (sig_new(&s, rs, em, errbuf, errlen) != SIG_OK)
+		return false;
+	m->sig = s;
+	return true;
+}
+
 bool sensor_modules_init(struct sensor_modules *m, const struct options *opt, struct emitter *em, char *errbuf,
 			 size_t errlen)
 {
 	memset(m, 0, sizeof(*m));
 	m->em = em;
-	if (opt->nrule_paths) {
-		snprintf(errbuf, errlen, "signature rules are not supported by this build");
+	if (opt->nrule_paths && !sig_init(m, opt, em, errbuf, errlen))
 		return false;
-	}
 	if (!geo_obs_init(m, opt, em, errbuf, errlen)) {
 		sensor_modules_free(m);
 		return false;
@@ -130,27 +155,52 @@ bool sensor_modules_init(struct sensor_modules *m, const struct options *opt, st
 
 void sensor_modules_attach(struct sensor_modules *m, struct engine *e)
 {
+	if (m->sig && !sig_attach(m->sig, e))
+		fprintf(stderr, "kagami: note: too many engine modules; signatures are off\n");
 	geo_obs_attach(m, e);
 }
 
 void sensor_modules_free(struct sensor_modules *m)
 {
 	geo_obs_free(m);
+	sig_free(m->sig);
 	memset(m, 0, sizeof(*m));
 }
 
+/* SIGHUP: parse the rule paths again; only a set that loads completely replaces the running
+ * one (single analysis thread: the swap happens between two packets). */
 void sensor_reload(struct sensor_modules *m, const struct options *opt, struct engine *e)
 {
-	(void)m;
-	(void)opt;
-	(void)e;
+	if (!m->sig)
+		return;
+	char err[1024];
+	struct rule_set *rs;
+	if (load_rules(&rs, opt, (const char *const *)opt->rule_paths, opt->nrule_paths, err, sizeof(err)) != SIG_OK) {
+		fprintf(stderr, "kagami: rule reload failed, keeping the running rules: %s\n", err);
+		sig_reload_failed(m->sig, err, engine_now(e));
+		return;
+	}
+	sig_swap(m->sig, rs);
+	if (rs->skipped)
+		fprintf(stderr, "kagami: rules reloaded: %zu rules, %zu malformed rules skipped\n", rs->n, rs->skipped);
+	sig_reload_done(m->sig, engine_now(e));
 }
 
 int sensor_test_rules(const struct options *opt)
 {
-	(void)opt;
-	fprintf(stderr, "kagami: signature rules are not supported by this build\n");
-	return KG_EXIT_USAGE;
+	char err[1024];
+	struct rule_set *rs;
+	const char *paths[1] = {opt->test_rules};
+	if (load_rules(&rs, opt, paths, 1, err, sizeof(err)) != SIG_OK) {
+		fprintf(stderr, "kagami: %s\n", err);
+		return KG_EXIT_USAGE;
+	}
+	printf("%zu rules OK in %zu files", rs->n, rs->files);
+	if (rs->skipped)
+		printf(", %zu malformed rules skipped", rs->skipped);
+	printf("\n");
+	rule_set_free(rs);
+	return KG_EXIT_OK;
 }
 
 void sensor_note_clamped_timestamp(struct engine *e) { engine_count_decode_error(e, DE_TIMESTAMP_RANGE); }

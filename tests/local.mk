@@ -21,13 +21,16 @@ tests_unit_test_util_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_tls_records_SOURCES = tests/unit/test_tls_records.c
 tests_unit_test_tls_records_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_tls_records_LDADD = $(KAGAMI_LIBS)
-UNIT_TESTS += tests/unit/test_geo tests/unit/test_smb_records tests/unit/test_dns_records
+UNIT_TESTS += tests/unit/test_geo tests/unit/test_smb_records tests/unit/test_dns_records tests/unit/test_rules
 tests_unit_test_smb_records_SOURCES = tests/unit/test_smb_records.c
 tests_unit_test_smb_records_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_smb_records_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_dns_records_SOURCES = tests/unit/test_dns_records.c
 tests_unit_test_dns_records_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_dns_records_LDADD = $(KAGAMI_LIBS)
+tests_unit_test_rules_SOURCES = tests/unit/test_rules.c
+tests_unit_test_rules_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_rules_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_geo_SOURCES = tests/unit/test_geo.c
 tests_unit_test_geo_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_geo_LDADD = $(KAGAMI_LIBS)
@@ -36,7 +39,7 @@ tests_unit_test_geo_LDADD = $(KAGAMI_LIBS)
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
 check_PROGRAMS += tests/fuzz/replay_engine tests/fuzz/replay_mpjson tests/fuzz/mkseeds \
 	tests/fuzz/replay_app_tls tests/fuzz/replay_app_smb tests/fuzz/replay_app_dns tests/fuzz/replay_app_dns_tcp \
-	tests/fuzz/replay_app_http
+	tests/fuzz/replay_app_http tests/fuzz/replay_rules
 tests_fuzz_replay_app_smb_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_app.c
 tests_fuzz_replay_app_smb_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"smb"'
 tests_fuzz_replay_app_smb_LDADD = $(KAGAMI_LIBS)
@@ -49,6 +52,9 @@ tests_fuzz_replay_app_dns_tcp_LDADD = $(KAGAMI_LIBS)
 tests_fuzz_replay_app_http_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_app.c
 tests_fuzz_replay_app_http_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"http"'
 tests_fuzz_replay_app_http_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_replay_rules_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_rules.c
+tests_fuzz_replay_rules_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_replay_rules_LDADD = $(KAGAMI_LIBS)
 tests_fuzz_replay_app_tls_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_app.c
 tests_fuzz_replay_app_tls_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"tls"'
 tests_fuzz_replay_app_tls_LDADD = $(KAGAMI_LIBS)
@@ -63,7 +69,7 @@ tests_fuzz_mkseeds_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_mkseeds_LDADD = $(KAGAMI_LIBS)
 if FUZZTARGETS
 noinst_PROGRAMS += tests/fuzz/fuzz_engine tests/fuzz/fuzz_mpjson tests/fuzz/fuzz_app_tls tests/fuzz/fuzz_app_smb \
-	tests/fuzz/fuzz_app_dns tests/fuzz/fuzz_app_dns_tcp tests/fuzz/fuzz_app_http
+	tests/fuzz/fuzz_app_dns tests/fuzz/fuzz_app_dns_tcp tests/fuzz/fuzz_app_http tests/fuzz/fuzz_rules
 tests_fuzz_fuzz_app_smb_SOURCES = tests/fuzz/fuzz_app.c
 tests_fuzz_fuzz_app_smb_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"smb"'
 tests_fuzz_fuzz_app_smb_LDADD = $(KAGAMI_LIBS)
@@ -80,6 +86,10 @@ tests_fuzz_fuzz_app_http_SOURCES = tests/fuzz/fuzz_app.c
 tests_fuzz_fuzz_app_http_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"http"'
 tests_fuzz_fuzz_app_http_LDADD = $(KAGAMI_LIBS)
 tests_fuzz_fuzz_app_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+tests_fuzz_fuzz_rules_SOURCES = tests/fuzz/fuzz_rules.c
+tests_fuzz_fuzz_rules_CPPFLAGS = $(FUZZ_CPPFLAGS)
+tests_fuzz_fuzz_rules_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_fuzz_rules_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_app_tls_SOURCES = tests/fuzz/fuzz_app.c
 tests_fuzz_fuzz_app_tls_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"tls"'
 tests_fuzz_fuzz_app_tls_LDADD = $(KAGAMI_LIBS)
@@ -104,7 +114,7 @@ tests_report_events_LDADD = $(KAGAMI_LIBS)
 SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
 	tests/offline-nodrop.sh tests/live-lo.sh tests/nids-evict.sh tests/fuzz-replay.sh tests/caps.sh \
 	tests/tls.sh tests/smb.sh tests/dns.sh tests/malformed-pcap.sh \
-	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh
+	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh
 TESTS += $(SHELL_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)

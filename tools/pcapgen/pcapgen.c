@@ -627,6 +627,7 @@ static const struct pg_scenario *const tables[] = {
 	pg_obs_scenarios,
 	pg_smb_scenarios,
 	pg_dns_scenarios,
+	pg_rules_scenarios,
 };
 
 /* scenarios written only when named */

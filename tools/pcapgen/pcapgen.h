@@ -153,6 +153,7 @@ extern const struct pg_scenario pg_tls_scenarios[];
 extern const struct pg_scenario pg_obs_scenarios[];
 extern const struct pg_scenario pg_smb_scenarios[];
 extern const struct pg_scenario pg_dns_scenarios[];
+extern const struct pg_scenario pg_rules_scenarios[];
 /* Written only when named (large benchmark captures). */
 extern const struct pg_scenario pg_bench_scenarios[];
 
