@@ -337,6 +337,8 @@ void engine_emit_stats(struct engine *e)
 	ev_u64(ev, "kernel_drops", e->cap.kernel_drops);
 	ev_u64(ev, "kernel_ifdrops", e->cap.kernel_ifdrops);
 	ev_u64(ev, "ring_drops", e->cap.ring_drops);
+	if (e->cap.live && e->cap.tpacket_version > 0)
+		ev_u64(ev, "tpacket_version", (uint64_t)e->cap.tpacket_version);
 	ev_end_map(ev);
 
 	const struct decode_stats *d = &e->dst;
@@ -429,6 +431,7 @@ void engine_emit_stats(struct engine *e)
 	ev_map(ev, "output");
 	ev_u64(ev, "events", emitter_written(e->em));
 	ev_u64(ev, "failed", emitter_failed(e->em));
+	emitter_output_stats(e->em, ev);
 	ev_end_map(ev);
 
 	ev_end_map(ev);

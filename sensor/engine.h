@@ -68,6 +68,7 @@ struct capture_counters {
 	uint64_t kernel_drops, kernel_ifdrops;
 	uint64_t ring_drops;
 	bool live;
+	int tpacket_version;   /* live: TPACKET_V<n> ring of the packet socket */
 };
 
 struct engine *engine_new(const struct engine_cfg *cfg, struct emitter *em, char *errbuf, size_t errlen);
