@@ -78,6 +78,7 @@ static const struct optdef optdefs[] = {
 	{"spool-dir", 0, ARG, "DIR", "forward: keep chunks on disk in DIR while the collector is away, and across restarts"},
 	{"spool-max", 0, ARG, "SIZE", "forward: spool cap; chunks that find no room are dropped and counted (default 1G)"},
 	{"unix-socket", 0, ARG, "PATH", "also serve events to local consumers on a unix stream socket at PATH"},
+	{"unix-socket-buffer", 0, ARG, "SIZE", "unix socket: bytes held for a slow consumer before it misses events (default 4M)"},
 	{"version", 'V', NOARG, NULL, "print the version and exit"},
 	{"help", 'h', NOARG, NULL, "print this help and exit"},
 };
@@ -325,8 +326,8 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 	} else if (!strcmp(name, "forward-buffer")) {
 		if (set_size(&o->fwd.mem_max, name, value, where))
 			return OPT_ERROR;
-		if (o->fwd.mem_max < (4u << 20))
-			BAD("forward-buffer must be at least 4M, not '%s'", value);
+		if (o->fwd.mem_max < (256u << 10))
+			BAD("forward-buffer must be at least 256K, not '%s'", value);
 	} else if (!strcmp(name, "forward-ack-timeout")) {
 		if (set_duration(&u32, name, value, where))
 			return OPT_ERROR;
@@ -346,6 +347,12 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 			return OPT_ERROR;
 		if (o->fwd.spool_max < 4096)
 			BAD("spool-max must be at least 4K, not '%s'", value);
+	} else if (!strcmp(name, "unix-socket-buffer")) {
+		if (set_size(&u64, name, value, where))
+			return OPT_ERROR;
+		if (u64 < 4096 || u64 > (1ULL << 30))
+			BAD("unix-socket-buffer must be from 4K to 1G, not '%s'", value);
+		o->usock.client_buffer = (size_t)u64;
 	} else if (!strcmp(name, "unix-socket")) {
 		o->usock.path = keep(o, value);
 		o->unix_socket = true;

@@ -26,8 +26,9 @@
 
 struct client {
 	int fd;
-	struct strbuf buf;   /* whole events not yet written */
+	struct strbuf buf;   /* events not yet written */
 	size_t off;          /* written part of buf */
+	size_t lead;         /* buf[0..lead) ends an event whose start was written before a compaction */
 	uint64_t dropped;
 };
 
@@ -90,6 +91,7 @@ static void flush_clients(struct usock *u)
 		if (c->off == c->buf.len) {
 			sb_reset(&c->buf);
 			c->off = 0;
+			c->lead = 0;
 		}
 		i++;
 	}
@@ -229,6 +231,57 @@ int usock_open(const struct usock_cfg *cfg, enum output_format fmt, unsigned jso
 	return 0;
 }
 
+/* Length of the next whole event at p (msgpack object, or JSON line); 0 if none. */
+static size_t event_len(const struct usock *u, const uint8_t *p, size_t n)
+{
+	if (u->fmt == OUT_FMT_JSON) {
+		const uint8_t *nl = memchr(p, '\n', n);
+		return nl ? (size_t)(nl - p) + 1 : 0;
+	}
+	size_t sz, bad;
+	return mp_object_size(p, n, &sz, &bad) == MP_OK ? sz : 0;
+}
+
+/* The offset in c's buffer where the event holding byte c->off ends (whole
+ * events follow buf[0..lead)). */
+static size_t event_end_after(const struct usock *u, const struct client *c)
+{
+	size_t at = c->lead;
+	if (c->off < at)
+		return at;
+	while (at < c->buf.len) {
+		size_t l = event_len(u, (const uint8_t *)c->buf.data + at, c->buf.len - at);
+		if (!l)
+			return c->buf.len;
+		at += l;
+		if (at > c->off)
+			return at;
+	}
+	return at;
+}
+
+static uint64_t count_events(const struct usock *u, const uint8_t *p, size_t n)
+{
+	uint64_t k = 0;
+	size_t l;
+	while (n && (l = event_len(u, p, n)) != 0) {
+		p += l;
+		n -= l;
+		k++;
+	}
+	return k;
+}
+
+/* Drop the written part of c's buffer, keeping track of where events start. */
+static void compact(const struct usock *u, struct client *c)
+{
+	size_t end = event_end_after(u, c);
+	memmove(c->buf.data, c->buf.data + c->off, c->buf.len - c->off);
+	c->buf.len -= c->off;
+	c->lead = end - c->off;
+	c->off = 0;
+}
+
 void usock_write(struct usock *u, const uint8_t *event, size_t len)
 {
 	pthread_mutex_lock(&u->mu);
@@ -256,6 +309,9 @@ void usock_write(struct usock *u, const uint8_t *event, size_t len)
 		if (c->off && c->off == c->buf.len) {
 			sb_reset(&c->buf);
 			c->off = 0;
+			c->lead = 0;
+		} else if (c->off >= (64u << 10) && c->off >= c->buf.len / 2) {
+			compact(u, c);
 		}
 		if (c->off == c->buf.len)
 			need_wake = true;
@@ -274,6 +330,24 @@ uint64_t usock_dropped(struct usock *u)
 	return n;
 }
 
+static void drain_clients(struct usock *u, int ms)
+{
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		flush_clients(u);
+		bool pending = false;
+		for (size_t i = 0; i < u->ncl; i++)
+			if (u->cl[i].off < u->cl[i].buf.len)
+				pending = true;
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (!pending || (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > ms)
+			break;
+		poll(NULL, 0, 10);
+	}
+}
+
 void usock_close(struct usock *u)
 {
 	if (!u)
@@ -285,21 +359,21 @@ void usock_close(struct usock *u)
 		wake(u);
 		pthread_join(u->thr, NULL);
 	}
-	/* give consumers a moment to take what is buffered */
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		flush_clients(u);
-		bool pending = false;
-		for (size_t i = 0; i < u->ncl; i++)
-			if (u->cl[i].off < u->cl[i].buf.len)
-				pending = true;
-		struct timespec t;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (!pending || (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > 1000)
-			break;
-		poll(NULL, 0, 10);
+	/* give consumers a second to take what is buffered; then a consumer still
+	 * behind keeps only the event it is in the middle of, and gets one more second
+	 * to finish it */
+	drain_clients(u, 1000);
+	for (size_t i = 0; i < u->ncl; i++) {
+		struct client *c = &u->cl[i];
+		if (c->off < c->buf.len) {
+			size_t end = event_end_after(u, c);
+			uint64_t cut = count_events(u, (const uint8_t *)c->buf.data + end, c->buf.len - end);
+			c->dropped += cut;
+			u->dropped += cut;
+			c->buf.len = end;
+		}
 	}
+	drain_clients(u, 1000);
 	while (u->ncl)
 		drop_client(u, 0);
 	free(u->cl);
