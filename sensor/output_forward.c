@@ -849,12 +849,13 @@ int fwd_open(const struct fwd_cfg *cfg, struct fwd **out, char *errbuf, size_t e
 		f->cfg.spool_max = 1ULL << 30;
 	if (!f->cfg.chunk_events)
 		f->cfg.chunk_events = 1000;
-	if (!f->cfg.chunk_bytes)
-		f->cfg.chunk_bytes = 1u << 20;
 	if (!f->cfg.mem_max)
 		f->cfg.mem_max = 64ULL << 20;
-	if (f->cfg.mem_max < 4ULL * f->cfg.chunk_bytes)
-		f->cfg.mem_max = 4ULL * f->cfg.chunk_bytes;
+	if (f->cfg.mem_max < (64u << 10))
+		f->cfg.mem_max = 64u << 10;
+	/* at least eight chunks fit in memory */
+	if (!f->cfg.chunk_bytes || f->cfg.chunk_bytes > f->cfg.mem_max / 8)
+		f->cfg.chunk_bytes = (uint32_t)KG_MIN(f->cfg.mem_max / 8, 1u << 20);
 	if (!f->cfg.flush_ms)
 		f->cfg.flush_ms = 1000;
 	if (!f->cfg.ack_timeout_ms)

@@ -39,7 +39,7 @@ struct fwd_cfg {
 	uint64_t spool_max;        /* bytes of chunk files (default 1G) */
 	uint64_t mem_max;          /* bytes of sealed chunks held in memory (default 64M) */
 	uint32_t chunk_events;     /* default 1000 */
-	uint32_t chunk_bytes;      /* default 1 MiB */
+	uint32_t chunk_bytes;      /* default 1 MiB, at most mem_max / 8 */
 	uint32_t flush_ms;         /* default 1000 */
 	uint32_t ack_timeout_ms;   /* default 30000; also how long close waits */
 	uint32_t retry_min_ms;     /* default 500 */
