@@ -191,7 +191,8 @@ int sensor_analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 		}
 		if (emitter_error(em))
 			break;
-		struct ring_rec *rec = ring_peek(ring, live ? 100 : -1);
+		/* wake up now and then even offline: signals, rotation by time, flushing */
+		struct ring_rec *rec = ring_peek(ring, 100);
 		if (!rec || (++n & 4095) == 0) {
 			int64_t now = sensor_wall_us();
 			if (now >= next_tick) { /* rotation by time, buffered events written out */
