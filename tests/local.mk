@@ -47,7 +47,8 @@ TESTS += $(UNIT_TESTS)
 
 SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
 	tests/offline-nodrop.sh tests/live-lo.sh tests/nids-evict.sh tests/fuzz-replay.sh tests/caps.sh \
-	tests/capture-loss.sh tests/live-netns.sh
+	tests/capture-loss.sh tests/live-netns.sh tests/forward.sh tests/rotate.sh \
+	tests/unix-socket.sh
 TESTS += $(SHELL_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
