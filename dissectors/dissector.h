@@ -44,6 +44,8 @@ enum app_status {
 	APP_ERROR = 1, /* give up on this direction */
 };
 
+#define PROBE_F_MIDSTREAM 0x1u
+
 #define APP_FLAG_GAP 0x1u
 #define APP_FLAG_EOF 0x2u
 
@@ -68,8 +70,10 @@ struct dissector {
 	uint8_t ipproto;            /* 6 = TCP, 17 = UDP */
 	const uint16_t *ports;      /* 0-terminated list tried first; NULL = none */
 	bool ports_only;            /* probe only flows on one of its ports */
-	/* Recognise the protocol from the first bytes of a direction. */
-	enum probe_result (*probe)(const uint8_t *data, size_t len, enum flow_dir dir);
+	/* Recognise the protocol from the first bytes of a direction. flags:
+	 * PROBE_F_MIDSTREAM when the session was picked up without its handshake
+	 * (the bytes may start inside a message). */
+	enum probe_result (*probe)(const uint8_t *data, size_t len, enum flow_dir dir, unsigned flags);
 	void *(*state_new)(const struct app_ctx *ctx);
 	void (*state_free)(void *state);
 	enum app_status (*parse_ts)(void *state, struct app_ctx *ctx, const uint8_t *data, size_t len, unsigned flags,
@@ -86,6 +90,10 @@ struct dissector {
 	 * summaries; ctx->flow is NULL. May be NULL. */
 	void (*tick)(struct app_ctx *ctx);
 	void (*run_end)(struct app_ctx *ctx);
+	/* Add the per-run counters (what was evicted or dropped at a cap, ...) to
+	 * the stats event, inside its "app_layer"."<name>" map (shared by tables of
+	 * the same name: their keys must differ). May be NULL. */
+	void (*stats)(void *proto, struct event *ev);
 };
 
 /* The registry (dissectors/registry.c). */

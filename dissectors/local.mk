@@ -2,3 +2,5 @@
 libkagami_a_SOURCES += \
 	dissectors/dissector.h \
 	dissectors/registry.c
+include dissectors/tls/local.mk
+include dissectors/smb/local.mk

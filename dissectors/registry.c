@@ -3,7 +3,12 @@
 
 #include "dissector.h"
 
+extern const struct dissector tls_dissector;
+extern const struct dissector smb_dissector;
+
 const struct dissector *const dissector_registry[] = {
+	&tls_dissector,
+	&smb_dissector,
 	NULL,
 };
 

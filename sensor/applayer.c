@@ -65,6 +65,28 @@ void applayer_free(struct applayer *al)
 
 const struct applayer_stats *applayer_stats(const struct applayer *al) { return &al->st; }
 
+void applayer_stats_fields(const struct applayer *al, struct event *ev)
+{
+	for (size_t i = 0; i < dissector_count; i++) {
+		const struct dissector *d = dissector_registry[i];
+		if (!d->stats)
+			continue;
+		bool first = true; /* the name's map was written with an earlier table */
+		for (size_t j = 0; j < i; j++)
+			if (dissector_registry[j]->stats && strcmp(dissector_registry[j]->name, d->name) == 0)
+				first = false;
+		if (!first)
+			continue;
+		ev_map(ev, d->name);
+		for (size_t j = i; j < dissector_count; j++) {
+			const struct dissector *e = dissector_registry[j];
+			if (e->stats && strcmp(e->name, d->name) == 0)
+				e->stats(al->proto[j], ev);
+		}
+		ev_end_map(ev);
+	}
+}
+
 const char *applayer_proto_name(const struct flow *f)
 {
 	if (f->app_id && f->app_id <= dissector_count)
@@ -146,7 +168,7 @@ static const struct dissector *probe(struct flow *f, enum flow_dir dir, const ui
 				continue;
 			if (d->ports_only && !pm)
 				continue;
-			enum probe_result r = d->probe(data, len, dir);
+			enum probe_result r = d->probe(data, len, dir, f->midstream ? PROBE_F_MIDSTREAM : 0);
 			if (r == PROBE_YES) {
 				*index = i;
 				return d;
@@ -184,9 +206,9 @@ static bool ensure_dissector(struct applayer *al, struct flow *f, struct app_ses
 		return false;
 	}
 	s->probe_no[dir] = true;
-	/* UDP has no second chance; TCP gives up once both sides said no, or the
-	 * client side alone once it sent a full probe window */
-	if (f->proto != 6 || (s->probe_no[0] && s->probe_no[1]) || (dir == DIR_TO_SERVER && len >= PROBE_MAX_BYTES)) {
+	/* UDP has no second chance; TCP gives up once both sides said no (a
+	 * protocol may begin after a payload: a Meterpreter stage, then TLS) */
+	if (f->proto != 6 || (s->probe_no[0] && s->probe_no[1])) {
 		f->app_failed = true;
 		al->st.flows_unknown++;
 	}
@@ -263,7 +285,8 @@ bool applayer_wants_stream(const struct flow *f, enum flow_dir dir)
 		return true;
 	if (s->d)
 		return !s->dead[dir];
-	return !s->probe_no[dir];
+	/* undecided: a dissector chosen from the other direction will want this one */
+	return true;
 }
 
 void applayer_gap(struct applayer *al, struct flow *f, enum flow_dir dir, uint64_t gap)

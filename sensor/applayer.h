@@ -46,6 +46,10 @@ void applayer_tick(struct applayer *al, int64_t now_us);
 void applayer_run_end(struct applayer *al, int64_t now_us);
 
 const struct applayer_stats *applayer_stats(const struct applayer *al);
+/* Each dissector's own counters, one map per dissector name, into the stats
+ * event's "app_layer" map. Tables sharing a name (a protocol over TCP and UDP)
+ * write into one map, so their keys must differ. */
+void applayer_stats_fields(const struct applayer *al, struct event *ev);
 /* Name of the flow's app protocol ("tls", "smb", "failed"), or NULL. */
 const char *applayer_proto_name(const struct flow *f);
 

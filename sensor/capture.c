@@ -311,8 +311,8 @@ static void clamp_ts(const struct timeval *tv, int64_t *ts_us, uint16_t *flags)
 	int64_t s = (int64_t)tv->tv_sec;
 	if (s < 0 || s > max_s || tv->tv_usec < 0 || tv->tv_usec > 999999) {
 		*flags |= REC_F_TS_CLAMPED;
-		s = s < 0 ? 0 : s > max_s ? max_s : s;
-		*ts_us = s * 1000000;
+		/* the earliest or the last microsecond kagami can write */
+		*ts_us = s < 0 ? 0 : s > max_s ? max_s * 1000000 + 999999 : s * 1000000;
 		return;
 	}
 	*ts_us = s * 1000000 + tv->tv_usec;

@@ -30,9 +30,12 @@ enum cur_status {
 	CUR_INVALID = 2,   /* the bytes are there but violate the format */
 };
 
+/* A cursor never holds a null pointer (offsetting one, even by 0, is undefined). */
+static const uint8_t cur_nothing[1];
+
 static inline void cur_init(struct cursor *c, const void *p, size_t len)
 {
-	c->p = (const uint8_t *)p;
+	c->p = p ? (const uint8_t *)p : cur_nothing;
 	c->len = p ? len : 0;
 }
 
@@ -52,6 +55,8 @@ static inline bool cur_skip(struct cursor *c, size_t n)
 {
 	if (c->len < n)
 		return false;
+	if (n == 0)
+		return true;
 	c->p += n;
 	c->len -= n;
 	return true;
@@ -63,6 +68,8 @@ static inline bool cur_bytes(struct cursor *c, size_t n, const uint8_t **out)
 	if (c->len < n)
 		return false;
 	*out = c->p;
+	if (n == 0)
+		return true;
 	c->p += n;
 	c->len -= n;
 	return true;
@@ -72,8 +79,9 @@ static inline bool cur_copy(struct cursor *c, void *dst, size_t n)
 {
 	if (c->len < n)
 		return false;
-	if (n)
-		memcpy(dst, c->p, n);
+	if (n == 0)
+		return true;
+	memcpy(dst, c->p, n);
 	c->p += n;
 	c->len -= n;
 	return true;
@@ -86,6 +94,8 @@ static inline bool cur_sub(struct cursor *c, size_t n, struct cursor *sub)
 		return false;
 	sub->p = c->p;
 	sub->len = n;
+	if (n == 0)
+		return true;
 	c->p += n;
 	c->len -= n;
 	return true;
@@ -101,11 +111,15 @@ static inline bool cur_window(const struct cursor *c, size_t off, size_t n, stru
 	return true;
 }
 
-/* A view from off to the end of c without advancing it. */
+/* A view from off to the end of c without advancing it; past the end, an
+ * empty view and false. */
 static inline bool cur_tail(const struct cursor *c, size_t off, struct cursor *sub)
 {
-	if (off > c->len)
+	if (off > c->len) {
+		sub->p = c->p + c->len;
+		sub->len = 0;
 		return false;
+	}
 	sub->p = c->p + off;
 	sub->len = c->len - off;
 	return true;
@@ -153,7 +167,7 @@ static inline bool cur_be32(struct cursor *c, uint32_t *v)
 
 static inline bool cur_be64(struct cursor *c, uint64_t *v)
 {
-	uint32_t hi, lo;
+	uint32_t hi = 0, lo = 0;
 	if (c->len < 8)
 		return false;
 	cur_be32(c, &hi);
@@ -184,7 +198,7 @@ static inline bool cur_le32(struct cursor *c, uint32_t *v)
 
 static inline bool cur_le64(struct cursor *c, uint64_t *v)
 {
-	uint32_t lo, hi;
+	uint32_t lo = 0, hi = 0;
 	if (c->len < 8)
 		return false;
 	cur_le32(c, &lo);

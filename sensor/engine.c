@@ -419,6 +419,7 @@ void engine_emit_stats(struct engine *e)
 	ev_u64(ev, "gaps_resync", as->gaps_resync);
 	ev_u64(ev, "gaps_skipped", as->gaps_skipped);
 	ev_u64(ev, "events_raised", as->events_raised);
+	applayer_stats_fields(e->app, ev);
 	ev_end_map(ev);
 
 	for (size_t i = 0; i < e->nmods; i++)

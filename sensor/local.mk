@@ -10,7 +10,9 @@ libkagami_a_SOURCES += \
 	sensor/engine.c sensor/engine.h \
 	sensor/event.c sensor/event.h \
 	sensor/flow.c sensor/flow.h \
+	sensor/geo.c sensor/geo.h \
 	sensor/mpjson.c sensor/mpjson.h \
+	sensor/observe.c sensor/observe.h \
 	sensor/options.c sensor/options.h \
 	sensor/output.c sensor/output.h \
 	sensor/output_forward.c sensor/output_forward.h \
@@ -32,3 +34,7 @@ kagami_LDADD = $(KAGAMI_LIBS)
 bin_PROGRAMS += kagami-cat
 kagami_cat_SOURCES = sensor/kagami-cat.c
 kagami_cat_LDADD = $(KAGAMI_LIBS)
+
+bin_PROGRAMS += kagami-report
+kagami_report_SOURCES = sensor/report/report.c sensor/report/svg.c sensor/report/svg.h
+kagami_report_LDADD = $(KAGAMI_LIBS)

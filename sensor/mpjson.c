@@ -484,3 +484,206 @@ bool mp_map_get_str(const uint8_t *p, size_t len, const char *key, const uint8_t
 	}
 	return false;
 }
+
+/* ------------------------------------------------------------------ read-only access */
+
+bool mp_val_make(const uint8_t *p, size_t len, struct mp_val *out)
+{
+	size_t n, bad;
+	if (!p || mp_object_size(p, len, &n, &bad) != MP_OK)
+		return false;
+	out->p = p;
+	out->len = n;
+	return true;
+}
+
+static bool item_of(struct mp_val v, struct mp_item *it, struct cursor *rest)
+{
+	struct cursor c = cur_make(v.p, v.len);
+	if (!v.p || read_item(&c, it) != MP_OK)
+		return false;
+	if (rest)
+		*rest = c;
+	return true;
+}
+
+enum mp_type mp_type_of(struct mp_val v)
+{
+	struct mp_item it;
+	if (!item_of(v, &it, NULL))
+		return MP_T_BAD;
+	switch (it.kind) {
+	case K_NIL: return MP_T_NIL;
+	case K_BOOL: return MP_T_BOOL;
+	case K_UINT: return MP_T_UINT;
+	case K_INT: return MP_T_INT;
+	case K_FLOAT: return MP_T_FLOAT;
+	case K_STR: return MP_T_STR;
+	case K_BIN: return MP_T_BIN;
+	case K_EXT: return MP_T_EXT;
+	case K_ARRAY: return MP_T_ARRAY;
+	case K_MAP: return MP_T_MAP;
+	}
+	return MP_T_BAD;
+}
+
+/* The next whole object at the cursor, as a value; advances the cursor past it. */
+static bool take_val(struct cursor *c, struct mp_val *out)
+{
+	const uint8_t *at = c->p;
+	if (skip_object(c, 1, NULL, NULL) != MP_OK)
+		return false;
+	out->p = at;
+	out->len = (size_t)(c->p - at);
+	return true;
+}
+
+bool mp_iter_array(struct mp_val v, struct mp_iter *it)
+{
+	struct mp_item item;
+	struct cursor c;
+	if (!item_of(v, &item, &c) || item.kind != K_ARRAY)
+		return false;
+	it->p = c.p;
+	it->left_bytes = cur_len(&c);
+	it->left = item.n;
+	return true;
+}
+
+bool mp_iter_map(struct mp_val v, struct mp_iter *it)
+{
+	struct mp_item item;
+	struct cursor c;
+	if (!item_of(v, &item, &c) || item.kind != K_MAP)
+		return false;
+	it->p = c.p;
+	it->left_bytes = cur_len(&c);
+	it->left = item.n;
+	return true;
+}
+
+bool mp_next(struct mp_iter *it, struct mp_val *elem)
+{
+	if (!it->left)
+		return false;
+	struct cursor c = cur_make(it->p, it->left_bytes);
+	if (!take_val(&c, elem)) {
+		it->left = 0;
+		return false;
+	}
+	it->p = c.p;
+	it->left_bytes = cur_len(&c);
+	it->left--;
+	return true;
+}
+
+bool mp_next_kv(struct mp_iter *it, struct mp_val *key, struct mp_val *val)
+{
+	if (!it->left)
+		return false;
+	struct cursor c = cur_make(it->p, it->left_bytes);
+	if (!take_val(&c, key) || !take_val(&c, val)) {
+		it->left = 0;
+		return false;
+	}
+	it->p = c.p;
+	it->left_bytes = cur_len(&c);
+	it->left--;
+	return true;
+}
+
+bool mp_as_str(struct mp_val v, const uint8_t **s, size_t *n)
+{
+	struct mp_item it;
+	if (!item_of(v, &it, NULL) || it.kind != K_STR)
+		return false;
+	*s = it.payload;
+	*n = (size_t)it.n;
+	return true;
+}
+
+static bool get_n(struct mp_val v, const char *key, size_t klen, struct mp_val *out)
+{
+	struct mp_iter it;
+	struct mp_val k, val;
+	if (!mp_iter_map(v, &it))
+		return false;
+	while (mp_next_kv(&it, &k, &val)) {
+		const uint8_t *s;
+		size_t n;
+		if (mp_as_str(k, &s, &n) && n == klen && memcmp(s, key, klen) == 0) {
+			*out = val;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool mp_get(struct mp_val v, const char *key, struct mp_val *out) { return get_n(v, key, strlen(key), out); }
+
+bool mp_path(struct mp_val v, const char *path, struct mp_val *out)
+{
+	struct mp_val cur = v;
+	const char *p = path;
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		if (!get_n(cur, p, n, &cur))
+			return false;
+		if (!dot)
+			break;
+		p = dot + 1;
+	}
+	*out = cur;
+	return true;
+}
+
+bool mp_as_uint(struct mp_val v, uint64_t *out)
+{
+	struct mp_item it;
+	if (!item_of(v, &it, NULL))
+		return false;
+	if (it.kind == K_UINT) {
+		*out = it.u;
+		return true;
+	}
+	if (it.kind == K_INT && it.i >= 0) {
+		*out = (uint64_t)it.i;
+		return true;
+	}
+	return false;
+}
+
+bool mp_as_double(struct mp_val v, double *out)
+{
+	struct mp_item it;
+	if (!item_of(v, &it, NULL))
+		return false;
+	switch (it.kind) {
+	case K_UINT: *out = (double)it.u; return true;
+	case K_INT: *out = (double)it.i; return true;
+	case K_FLOAT: *out = it.d; return true;
+	default: return false;
+	}
+}
+
+bool mp_as_bool(struct mp_val v, bool *out)
+{
+	struct mp_item it;
+	if (!item_of(v, &it, NULL) || it.kind != K_BOOL)
+		return false;
+	*out = it.u != 0;
+	return true;
+}
+
+bool mp_path_uint(struct mp_val v, const char *path, uint64_t *out)
+{
+	struct mp_val x;
+	return mp_path(v, path, &x) && mp_as_uint(x, out);
+}
+
+bool mp_path_str(struct mp_val v, const char *path, const uint8_t **s, size_t *n)
+{
+	struct mp_val x;
+	return mp_path(v, path, &x) && mp_as_str(x, s, n);
+}

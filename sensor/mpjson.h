@@ -35,4 +35,42 @@ enum mp_status mp_to_json(const uint8_t *p, size_t len, struct strbuf *out, unsi
  * Returns false when the object is not a map or has no such string key. */
 bool mp_map_get_str(const uint8_t *p, size_t len, const char *key, const uint8_t **val, size_t *vlen);
 
+/* ---- read-only access to one complete msgpack object (kagami-report) ----
+ * A struct mp_val is the exact bytes of one object. Every accessor re-checks what it reads
+ * against those bytes, so a value cut out of a hostile stream can never be read past. */
+enum mp_type { MP_T_BAD = 0, MP_T_NIL, MP_T_BOOL, MP_T_UINT, MP_T_INT, MP_T_FLOAT, MP_T_STR, MP_T_BIN, MP_T_EXT,
+	       MP_T_ARRAY, MP_T_MAP };
+
+struct mp_val {
+	const uint8_t *p;
+	size_t len;
+};
+
+struct mp_iter {
+	const uint8_t *p; /* next element */
+	size_t left_bytes;
+	uint64_t left;    /* elements (array) or pairs (map) still to come */
+};
+
+/* A value over p[0..len): false unless the bytes start with one whole object (it is cut to it). */
+bool mp_val_make(const uint8_t *p, size_t len, struct mp_val *out);
+enum mp_type mp_type_of(struct mp_val v);
+/* The value of string key in map v. */
+bool mp_get(struct mp_val v, const char *key, struct mp_val *out);
+/* A dotted path of map keys, e.g. "observation.ports.top". */
+bool mp_path(struct mp_val v, const char *path, struct mp_val *out);
+/* Scalars: uint (also a non-negative int), double (any number), string, bool. */
+bool mp_as_uint(struct mp_val v, uint64_t *out);
+bool mp_as_double(struct mp_val v, double *out);
+bool mp_as_str(struct mp_val v, const uint8_t **s, size_t *n);
+bool mp_as_bool(struct mp_val v, bool *out);
+/* Shorthands for a path whose value is a scalar: false when absent or of another type. */
+bool mp_path_uint(struct mp_val v, const char *path, uint64_t *out);
+bool mp_path_str(struct mp_val v, const char *path, const uint8_t **s, size_t *n);
+/* Iterate an array (mp_next) or a map (mp_next_kv). */
+bool mp_iter_array(struct mp_val v, struct mp_iter *it);
+bool mp_iter_map(struct mp_val v, struct mp_iter *it);
+bool mp_next(struct mp_iter *it, struct mp_val *elem);
+bool mp_next_kv(struct mp_iter *it, struct mp_val *key, struct mp_val *val);
+
 #endif

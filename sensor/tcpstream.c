@@ -46,6 +46,7 @@ struct tcp_session {
 	bool fin_seen[2];
 	uint32_t fin_end[2];    /* sequence number after the FIN */
 	bool eof[2];
+	bool rst[2];            /* this side sent a RST */
 	bool acked_valid[2];
 	uint32_t acked[2];      /* highest ACK seen for the data of each direction */
 	struct reasm_dir d[2];  /* own reassembler; in libnids mode: shadow queue only */
@@ -92,7 +93,7 @@ static size_t own_deliver(void *ctx, enum flow_dir dir, const uint8_t *data, siz
 	if (s && !s->d[dir].discard && !engine_stream_wanted(dc->tl->e, dc->f, dir)) {
 		s->d[dir].discard = true;
 		dc->tl->st.streams_dropped++;
-		if (s->d[dir ^ 1].discard)
+		if (s->d[dir ^ 1].discard || !engine_stream_wanted(dc->tl->e, dc->f, (enum flow_dir)(dir ^ 1)))
 			s->drop = true;
 		return len;
 	}
@@ -230,10 +231,10 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 		if (!engine_stream_wanted(tl->e, f, dir)) {
 			struct half_stream *other = h == &a_tcp->server ? &a_tcp->client : &a_tcp->server;
 			tl->st.streams_dropped++;
-			if (other->collect)
+			if (other->collect && engine_stream_wanted(tl->e, f, (enum flow_dir)(dir ^ 1)))
 				h->collect = 0;
 			else
-				s->drop = true;
+				s->drop = true; /* neither direction is wanted: stop following the session */
 		}
 		return;
 	}
@@ -485,11 +486,19 @@ static void own_packet(struct tcp_layer *tl, struct flow *f, struct tcp_session 
 		return;
 	}
 	if (fl & TH_RST_) {
-		reasm_close(env, &s->d[0], DIR_TO_SERVER);
-		reasm_close(env, &s->d[1], DIR_TO_CLIENT);
-		s->mode = TS_DONE;
+		/* The sender of the RST is done; what the other side already sent is still
+		 * on the wire (a client may reset while a server streams a 64 KiB
+		 * Heartbleed answer), so that direction stays open until it ends. */
+		s->rst[dir] = true;
+		reasm_close(env, &s->d[dir], dir);
+		if (s->rst[dir ^ 1] || s->d[dir ^ 1].eof_sent) {
+			reasm_close(env, &s->d[dir ^ 1], (enum flow_dir)(dir ^ 1));
+			s->mode = TS_DONE;
+		}
 		return;
 	}
+	if (s->rst[dir])
+		return; /* nothing a side sends after its own RST counts */
 	if (pkt->payload_len || (fl & TH_FIN_)) {
 		size_t n = pkt->payload_len;
 		/* a snapped segment cannot be delivered whole: let the ACK make it a gap */
@@ -551,7 +560,11 @@ void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, s
 	make_env(tl, &dc, &env);
 
 	if (s->mode == TS_NIDS) {
-		if (s->nids) {
+		/* libnids drops a session at the first RST, with the other side's data
+		 * still in flight: continue it with the own reassembler instead */
+		if (s->nids && (fl & TH_RST_))
+			s->handover = true;
+		if (s->nids && !s->handover) {
 			/* The peer acknowledged bytes libnids does not have. They are lost
 			 * once the sender has gone on past them: data after the hole is
 			 * queued already, or arrives now. (An ACK alone may overtake its

@@ -1,7 +1,7 @@
 # tests/local.mk - unit tests (check_PROGRAMS) and capture-driven shell tests.
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
 UNIT_TESTS = tests/unit/test_cursor tests/unit/test_communityid tests/unit/test_reasm tests/unit/test_mpjson \
-	tests/unit/test_util
+	tests/unit/test_util tests/unit/test_tls_records
 check_PROGRAMS += $(UNIT_TESTS)
 tests_unit_test_cursor_SOURCES = tests/unit/test_cursor.c tests/unit/check.h
 tests_unit_test_cursor_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -18,10 +18,21 @@ tests_unit_test_mpjson_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_util_LDADD = $(KAGAMI_LIBS)
+tests_unit_test_tls_records_SOURCES = tests/unit/test_tls_records.c
+tests_unit_test_tls_records_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_tls_records_LDADD = $(KAGAMI_LIBS)
+UNIT_TESTS += tests/unit/test_geo
+tests_unit_test_geo_SOURCES = tests/unit/test_geo.c
+tests_unit_test_geo_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_geo_LDADD = $(KAGAMI_LIBS)
 
 # fuzz harnesses: replayed over their corpus in make check; libFuzzer programs with --enable-fuzztargets
 FUZZ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fuzz
-check_PROGRAMS += tests/fuzz/replay_engine tests/fuzz/replay_mpjson tests/fuzz/mkseeds
+check_PROGRAMS += tests/fuzz/replay_engine tests/fuzz/replay_mpjson tests/fuzz/mkseeds \
+	tests/fuzz/replay_app_tls
+tests_fuzz_replay_app_tls_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_app.c
+tests_fuzz_replay_app_tls_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"tls"'
+tests_fuzz_replay_app_tls_LDADD = $(KAGAMI_LIBS)
 tests_fuzz_replay_engine_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz_engine.c tests/fuzz/fuzz.h
 tests_fuzz_replay_engine_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_replay_engine_LDADD = $(KAGAMI_LIBS)
@@ -32,7 +43,11 @@ tests_fuzz_mkseeds_SOURCES = tests/fuzz/mkseeds.c
 tests_fuzz_mkseeds_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_mkseeds_LDADD = $(KAGAMI_LIBS)
 if FUZZTARGETS
-noinst_PROGRAMS += tests/fuzz/fuzz_engine tests/fuzz/fuzz_mpjson
+noinst_PROGRAMS += tests/fuzz/fuzz_engine tests/fuzz/fuzz_mpjson tests/fuzz/fuzz_app_tls
+tests_fuzz_fuzz_app_tls_SOURCES = tests/fuzz/fuzz_app.c
+tests_fuzz_fuzz_app_tls_CPPFLAGS = $(FUZZ_CPPFLAGS) -DFUZZ_PROTO='"tls"'
+tests_fuzz_fuzz_app_tls_LDADD = $(KAGAMI_LIBS)
+tests_fuzz_fuzz_app_tls_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_engine_SOURCES = tests/fuzz/fuzz_engine.c
 tests_fuzz_fuzz_engine_CPPFLAGS = $(FUZZ_CPPFLAGS)
 tests_fuzz_fuzz_engine_LDADD = $(KAGAMI_LIBS)
@@ -45,10 +60,16 @@ endif
 
 TESTS += $(UNIT_TESTS)
 
+# helper of tests/report.sh (not a test itself)
+noinst_PROGRAMS += tests/report-events
+tests_report_events_SOURCES = tests/report-events.c
+tests_report_events_LDADD = $(KAGAMI_LIBS)
+
 SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
 	tests/offline-nodrop.sh tests/live-lo.sh tests/nids-evict.sh tests/fuzz-replay.sh tests/caps.sh \
-	tests/capture-loss.sh tests/live-netns.sh tests/forward.sh tests/rotate.sh \
-	tests/unix-socket.sh
+	tests/capture-loss.sh tests/live-netns.sh tests/forward.sh tests/rotate.sh tests/unix-socket.sh \
+	tests/tls.sh tests/malformed-pcap.sh \
+	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh
 TESTS += $(SHELL_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
@@ -56,6 +77,10 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	KAGAMI='$(abs_top_builddir)/kagami'; KAGAMI_CAT='$(abs_top_builddir)/kagami-cat'; \
 	PCAPGEN='$(abs_top_builddir)/tools/pcapgen/pcapgen'; SHARED_PCAPS='$(SHARED_PCAPS)'; \
-	export top_srcdir top_builddir KAGAMI KAGAMI_CAT PCAPGEN SHARED_PCAPS;
+	KAGAMI_GEOIP_DIR='$(abs_top_srcdir)/tests/data/geoip'; \
+	KAGAMI_REPORT='$(abs_top_builddir)/kagami-report'; REPORT_EVENTS='$(abs_top_builddir)/tests/report-events'; \
+	export top_srcdir top_builddir KAGAMI KAGAMI_CAT PCAPGEN SHARED_PCAPS KAGAMI_GEOIP_DIR KAGAMI_REPORT REPORT_EVENTS;
+# Every test geolocates with the generated test databases (tools/mkmmdb.pl), never with a
+# real database that changes: KAGAMI_GEOIP_DIR is kagami's default database directory.
 
-EXTRA_DIST += $(SHELL_TESTS) tests/lib tests/golden tests/unit/check.h tests/fuzz/corpus
+EXTRA_DIST += $(SHELL_TESTS) tests/lib tests/golden tests/unit/check.h tests/fuzz/corpus tests/data

@@ -1,7 +1,8 @@
 # tools/local.mk - the deterministic capture generator and benchmark helpers.
 noinst_PROGRAMS += tools/pcapgen/pcapgen
 tools_pcapgen_pcapgen_SOURCES = tools/pcapgen/pcapgen.c tools/pcapgen/pcapgen.h \
-	tools/pcapgen/scenarios_core.c tools/pcapgen/scenarios_bench.c
+	tools/pcapgen/scenarios_core.c tools/pcapgen/scenarios_bench.c \
+	tools/pcapgen/scenarios_tls.c tools/pcapgen/scenarios_obs.c
 tools_pcapgen_pcapgen_CFLAGS = $(AM_CFLAGS)
 
 noinst_PROGRAMS += tools/pcapread
@@ -14,3 +15,20 @@ tools_fwd_collector_SOURCES = tools/fwd-collector.c
 tools_fwd_collector_LDADD = $(KAGAMI_LIBS)
 tools_sockread_SOURCES = tools/sockread.c
 tools_sockread_LDADD = $(KAGAMI_LIBS)
+
+EXTRA_DIST += tools/mkmmdb.pl tools/geoip-install
+
+# make install: the default geolocation database too, when tools/geoip-install (tools/setup)
+# put one in data/geoip
+install-data-local: install-geoip-db
+uninstall-local: uninstall-geoip-db
+install-geoip-db:
+	@for f in $(srcdir)/data/geoip/*.mmdb; do \
+		[ -f "$$f" ] || continue; \
+		$(MKDIR_P) '$(DESTDIR)$(GEOIP_DIR)' && $(INSTALL_DATA) "$$f" '$(DESTDIR)$(GEOIP_DIR)' || exit 1; \
+	done
+uninstall-geoip-db:
+	@for f in $(srcdir)/data/geoip/*.mmdb; do \
+		[ -f "$$f" ] || continue; rm -f '$(DESTDIR)$(GEOIP_DIR)'/"$$(basename "$$f")"; \
+	done
+.PHONY: install-geoip-db uninstall-geoip-db

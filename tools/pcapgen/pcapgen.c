@@ -598,10 +598,33 @@ void pg_udp(struct pg_writer *w, const struct pg_link *l, uint64_t ts_us, struct
 		pg_emit_ip(w, l, ts_us, pkt, n);
 }
 
+/* ------------------------------------------------------------------ scripts */
+
+bool pg_script_add(struct pg_script *s, int dir, const uint8_t *data, size_t len)
+{
+	if (s->len + len > s->cap)
+		return false;
+	if (s->n > 0 && s->msg[s->n - 1].dir == dir) {
+		s->msg[s->n - 1].len += len;
+	} else {
+		if (s->n == PG_SCRIPT_MSGS)
+			return false;
+		s->msg[s->n].dir = dir;
+		s->msg[s->n].off = s->len;
+		s->msg[s->n].len = len;
+		s->n++;
+	}
+	memcpy(s->buf + s->len, data, len);
+	s->len += len;
+	return true;
+}
+
 /* ------------------------------------------------------------------ main */
 
 static const struct pg_scenario *const tables[] = {
 	pg_core_scenarios,
+	pg_tls_scenarios,
+	pg_obs_scenarios,
 };
 
 /* scenarios written only when named */

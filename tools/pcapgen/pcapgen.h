@@ -120,6 +120,26 @@ void pg_tcp_advance(struct pg_tcp *s, uint64_t us);
 void pg_udp(struct pg_writer *w, const struct pg_link *l, uint64_t ts_us, struct pg_addr src, uint16_t sport,
 	    struct pg_addr dst, uint16_t dport, const uint8_t *payload, size_t plen);
 
+/* ------------------------------------------------------------ benchmark sessions */
+/* A session's application bytes as a list of messages, each sent by one side; the mixed
+ * benchmark capture (scenarios_bench.c) plays scripts over TCP, interleaved with other
+ * sessions. Protocol areas write scripts of their protocol. */
+#define PG_SCRIPT_MSGS 64
+struct pg_script {
+	uint8_t *buf;
+	size_t cap, len;
+	int n;
+	struct {
+		int dir;
+		size_t off, len;
+	} msg[PG_SCRIPT_MSGS];
+};
+/* Append a message (joined to the previous one when it has the same side); false when full. */
+bool pg_script_add(struct pg_script *s, int dir, const uint8_t *data, size_t len);
+/* A TLS 1.2 session: hellos, key exchange, a request and about resp bytes of answer in
+ * application data records; attack = a Heartbleed request answered with leaked memory. */
+void pg_tls_bench_script(struct pg_script *s, struct pg_rng *r, const char *sni, size_t req, size_t resp, bool attack);
+
 /* ------------------------------------------------------------ scenarios */
 struct pg_scenario {
 	const char *name;   /* file name without .pcap */
@@ -129,6 +149,8 @@ struct pg_scenario {
 
 /* Scenario tables contributed by each area (core, tls, smb, dns, ...). */
 extern const struct pg_scenario pg_core_scenarios[];
+extern const struct pg_scenario pg_tls_scenarios[];
+extern const struct pg_scenario pg_obs_scenarios[];
 /* Written only when named (large benchmark captures). */
 extern const struct pg_scenario pg_bench_scenarios[];
 

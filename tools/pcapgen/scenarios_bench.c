@@ -1,7 +1,9 @@
 /* scenarios_bench.c - the large mixed capture for benchmarks (tools/bench): many interleaved TCP
- * sessions, DNS-like and background UDP, port scans and pings. Written only when named; its size
- * comes from PCAPGEN_BENCH_MB (default 1024). Protocol areas add their traffic through
- * bench_extra_* hooks. */
+ * sessions playing protocol scripts (TLS 1.2 with certificates and application data, HTTP,
+ * SMB when its area provides a script, opaque payloads), DNS queries and answers, background
+ * UDP, port scans and a few attacks (a Heartbleed session every 4096 sessions). Written only
+ * when named; its size comes from PCAPGEN_BENCH_MB (default 1024). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,15 +12,38 @@
 
 #define T0 1700000000000000ULL
 #define ACTIVE 256
+#define SCRIPT_CAP (96 * 1024)
 
 struct bsess {
 	struct pg_tcp s;
+	struct pg_script sc;
 	int phase;
-	size_t req, resp, sent;
+	int k;          /* message being sent */
+	size_t sent;    /* bytes of it sent */
+	int segs;       /* segments since the last ACK */
 	bool live;
 };
 
 static uint8_t blob[65536];
+
+static void http_script(struct pg_script *sc, struct pg_rng *r, uint32_t n, size_t resp)
+{
+	char req[256], hdr[128];
+	int q = snprintf(req, sizeof(req),
+			 "GET /static/%08x/app.js HTTP/1.1\r\nHost: www%u.example.com\r\nUser-Agent: Mozilla/5.0 "
+			 "(X11; Linux x86_64)\r\nAccept: */*\r\n\r\n",
+			 pg_rng_u32(r), n % 1000);
+	pg_script_add(sc, PG_C2S, (const uint8_t *)req, (size_t)q);
+	int h = snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: text/javascript\r\nContent-Length: %zu\r\n\r\n",
+			 resp);
+	pg_script_add(sc, PG_S2C, (const uint8_t *)hdr, (size_t)h);
+	while (resp > 0) {
+		size_t k = resp > 4096 ? 4096 : resp;
+		if (!pg_script_add(sc, PG_S2C, blob + (resp % 4096), k))
+			break;
+		resp -= k;
+	}
+}
 
 static void start(struct bsess *b, struct pg_writer *w, struct pg_rng *r, uint64_t t, uint32_t n)
 {
@@ -26,15 +51,29 @@ static void start(struct bsess *b, struct pg_writer *w, struct pg_rng *r, uint64
 	snprintf(cli, sizeof(cli), "10.%u.%u.%u", 20 + (n >> 16) % 50, (n >> 8) & 255, (n & 255) | 1);
 	snprintf(srv, sizeof(srv), "172.16.%u.%u", (n % 64), 10 + n % 7);
 	struct pg_link l = {0};
-	static const uint16_t ports[] = {80, 443, 445, 8080, 25, 993};
-	pg_tcp_init(&b->s, w, &l, pg_ip4(cli), (uint16_t)(1024 + (n * 7919) % 60000), pg_ip4(srv),
-		    ports[n % 6], pg_rng_u32(r), pg_rng_u32(r), t);
+	static const uint16_t ports[] = {443, 80, 443, 445, 8080, 443, 25, 993};
+	uint16_t port = ports[n % 8];
+	pg_tcp_init(&b->s, w, &l, pg_ip4(cli), (uint16_t)(1024 + (n * 7919) % 60000), pg_ip4(srv), port,
+		    pg_rng_u32(r), pg_rng_u32(r), t);
 	b->s.step_us = 0;
 	b->phase = 0;
-	b->req = 200 + pg_rng_u32(r) % 600;
-	b->resp = 2000 + pg_rng_u32(r) % 60000;
+	b->k = 0;
 	b->sent = 0;
+	b->segs = 0;
 	b->live = true;
+	b->sc.len = 0;
+	b->sc.n = 0;
+	size_t req = 200 + pg_rng_u32(r) % 600, resp = 2000 + pg_rng_u32(r) % 60000;
+	if (port == 443) {
+		char sni[64];
+		snprintf(sni, sizeof(sni), "api%u.example.net", n % 500);
+		pg_tls_bench_script(&b->sc, r, sni, req, resp, n % 4096 == 4090);
+	} else if (port == 80 || port == 8080) {
+		http_script(&b->sc, r, n, resp);
+	} else {
+		pg_script_add(&b->sc, PG_C2S, blob, req);
+		pg_script_add(&b->sc, PG_S2C, blob + (n % 4096), resp);
+	}
 }
 
 /* one step of a session: emits one or two packets */
@@ -56,20 +95,25 @@ static void step(struct bsess *b)
 		pg_tcp_segment(s, PG_C2S, s->nxt[0], PG_ACK, NULL, 0);
 		b->phase++;
 		return;
-	case 3:
-		pg_tcp_segment(s, PG_C2S, s->nxt[0], PG_ACK | PG_PSH, blob, b->req);
-		s->nxt[0] += (uint32_t)b->req;
-		b->phase++;
-		return;
-	case 4: {
-		size_t n = b->resp - b->sent > 1448 ? 1448 : b->resp - b->sent;
-		pg_tcp_segment(s, PG_S2C, s->nxt[1], PG_ACK, blob + (b->sent % 4096), n);
-		s->nxt[1] += (uint32_t)n;
-		b->sent += n;
-		if ((b->sent / 1448) % 2 == 0 || b->sent == b->resp)
-			pg_tcp_ack(s, PG_C2S);
-		if (b->sent == b->resp)
+	case 3: {
+		if (b->k >= b->sc.n) {
 			b->phase++;
+			return;
+		}
+		int d = b->sc.msg[b->k].dir;
+		size_t left = b->sc.msg[b->k].len - b->sent;
+		size_t n = left > 1448 ? 1448 : left;
+		pg_tcp_segment(s, d, s->nxt[d], PG_ACK | PG_PSH, b->sc.buf + b->sc.msg[b->k].off + b->sent, n);
+		s->nxt[d] += (uint32_t)n;
+		b->sent += n;
+		if (++b->segs == 2 || b->sent == b->sc.msg[b->k].len) {
+			pg_tcp_ack(s, 1 - d);
+			b->segs = 0;
+		}
+		if (b->sent == b->sc.msg[b->k].len) {
+			b->k++;
+			b->sent = 0;
+		}
 		return;
 	}
 	default:
@@ -77,6 +121,46 @@ static void step(struct bsess *b)
 		b->live = false;
 		return;
 	}
+}
+
+/* A DNS query for an A record and its answer (RFC 1035 4.1). */
+static size_t dns_msg(uint8_t *p, size_t cap, uint16_t id, const char *name, bool answer, uint32_t addr)
+{
+	size_t n = 0;
+	if (cap < 300)
+		return 0;
+	p[n++] = (uint8_t)(id >> 8);
+	p[n++] = (uint8_t)id;
+	p[n++] = answer ? 0x81 : 0x01;
+	p[n++] = answer ? 0x80 : 0x00;
+	static const uint8_t counts_q[8] = {0, 1, 0, 0, 0, 0, 0, 0}, counts_a[8] = {0, 1, 0, 1, 0, 0, 0, 0};
+	memcpy(p + n, answer ? counts_a : counts_q, 8);
+	n += 8;
+	const char *l = name;
+	while (*l && n < 260) {
+		const char *dot = strchr(l, '.');
+		size_t k = dot ? (size_t)(dot - l) : strlen(l);
+		p[n++] = (uint8_t)k;
+		memcpy(p + n, l, k);
+		n += k;
+		l += k + (dot ? 1 : 0);
+	}
+	p[n++] = 0;
+	static const uint8_t q_a_in[4] = {0, 1, 0, 1};
+	memcpy(p + n, q_a_in, 4);
+	n += 4;
+	if (answer) {
+		static const uint8_t rr[10] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x01, 0x2c}; /* ptr, A, IN, TTL 300 */
+		memcpy(p + n, rr, 10);
+		n += 10;
+		p[n++] = 0;
+		p[n++] = 4;
+		p[n++] = (uint8_t)(addr >> 24);
+		p[n++] = (uint8_t)(addr >> 16);
+		p[n++] = (uint8_t)(addr >> 8);
+		p[n++] = (uint8_t)addr;
+	}
+	return n;
 }
 
 static bool bench_mix(const char *path)
@@ -90,6 +174,14 @@ static bool bench_mix(const char *path)
 	pg_rng_seed(&r, 20261122);
 	pg_rng_fill(&r, blob, sizeof(blob));
 	static struct bsess act[ACTIVE];
+	for (int i = 0; i < ACTIVE; i++) {
+		act[i].sc.buf = malloc(SCRIPT_CAP);
+		act[i].sc.cap = SCRIPT_CAP;
+		if (!act[i].sc.buf) {
+			pg_close(&w);
+			return false;
+		}
+	}
 	uint64_t t = T0;
 	uint32_t n = 0;
 	uint64_t written = 0, loops = 0;
@@ -104,14 +196,16 @@ static bool bench_mix(const char *path)
 			t += 2;
 		}
 		loops++;
-		/* DNS-like request/answer, background UDP, a scan probe, a ping */
-		uint8_t q[64];
-		pg_rng_fill(&r, q, sizeof(q));
+		/* DNS query and answer, background UDP, a scan probe, a ping */
 		uint32_t h = pg_rng_u32(&r);
-		char a[32];
+		char a[32], name[64];
+		uint8_t q[320];
 		snprintf(a, sizeof(a), "10.30.%u.%u", (h >> 8) & 255, (h & 254) | 1);
-		pg_udp(&w, &l, t, pg_ip4(a), (uint16_t)(1024 + h % 50000), pg_ip4("10.0.0.53"), 53, q, 40);
-		pg_udp(&w, &l, t + 1, pg_ip4("10.0.0.53"), 53, pg_ip4(a), (uint16_t)(1024 + h % 50000), blob, 120);
+		snprintf(name, sizeof(name), "host%u.svc%u.example.org", h % 10000, (h >> 16) % 50);
+		size_t ql = dns_msg(q, sizeof(q), (uint16_t)h, name, false, 0);
+		pg_udp(&w, &l, t, pg_ip4(a), (uint16_t)(1024 + h % 50000), pg_ip4("10.0.0.53"), 53, q, ql);
+		ql = dns_msg(q, sizeof(q), (uint16_t)h, name, true, 0xc6336400u | (h & 255));
+		pg_udp(&w, &l, t + 1, pg_ip4("10.0.0.53"), 53, pg_ip4(a), (uint16_t)(1024 + h % 50000), q, ql);
 		pg_udp(&w, &l, t + 2, pg_ip4("10.40.0.9"), 5004, pg_ip4("10.40.0.10"), 5004, blob, 1200);
 		if (loops % 4 == 0) {
 			struct pg_tcp sc;
@@ -122,7 +216,7 @@ static bool bench_mix(const char *path)
 			pg_tcp_segment(&sc, PG_C2S, h, PG_SYN, NULL, 0);
 		}
 		t += 10;
-		if (loops % 512 == 0) {
+		if (loops % 64 == 0) {
 			struct stat sb;
 			fflush(w.fp);
 			if (fstat(fileno(w.fp), &sb) == 0)
@@ -130,6 +224,8 @@ static bool bench_mix(const char *path)
 		}
 	}
 	pg_close(&w);
+	for (int i = 0; i < ACTIVE; i++)
+		free(act[i].sc.buf);
 	return true;
 }
 
