@@ -391,8 +391,8 @@ static void read_offline(struct capture *c, uint32_t idx)
 			push_packet(c, h, data, lt, idx, true);
 			continue;
 		}
-		if (rc == PCAP_ERROR_BREAK)
-			break;
+		if (rc == PCAP_ERROR_BREAK || atomic_load(&c->stop))
+			break; /* stopped (a read interrupted by capture_stop() is no input error) */
 		struct strbuf m;
 		sb_init(&m, 0);
 		sb_printf(&m, "%s: read error after packet %llu: %s (the events of the packets before it are kept)",
@@ -461,6 +461,7 @@ static void *capture_main(void *arg)
 	pthread_setname_np(pthread_self(), "kagami-capture");
 	sigset_t all;
 	sigfillset(&all);
+	sigdelset(&all, CAPTURE_WAKE_SIGNAL); /* capture_stop() interrupts a blocked read */
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals go to the analysis thread */
 	if (c->live) {
 		post(c, REC_INPUT_START, 0, c->names[0]);
@@ -489,8 +490,20 @@ static void *capture_main(void *arg)
 	return NULL;
 }
 
+static void on_wake(int sig)
+{
+	(void)sig; /* only there to make a blocked read(2) return EINTR */
+}
+
 bool capture_start(struct capture *c, char *errbuf, size_t errlen)
 {
+	/* no SA_RESTART: a read of a pipe or FIFO that waits for data returns, so that a
+	 * stop request is seen even when no packet comes (kagami -r - at a quiet producer) */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake;
+	sigemptyset(&sa.sa_mask);
+	sigaction(CAPTURE_WAKE_SIGNAL, &sa, NULL);
 	int rc = pthread_create(&c->thr, NULL, capture_main, c);
 	if (rc != 0) {
 		snprintf(errbuf, errlen, "cannot start the capture thread: %s", strerror(rc));
@@ -505,6 +518,8 @@ void capture_stop(struct capture *c)
 	atomic_store(&c->stop, true);
 	if (c->live)
 		pcap_breakloop(c->live);
+	else if (c->started)
+		pthread_kill(c->thr, CAPTURE_WAKE_SIGNAL);
 }
 
 void capture_join(struct capture *c)

@@ -4,6 +4,7 @@
 #define KAGAMI_CAPTURE_H
 
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,9 +45,14 @@ struct capture *capture_open_with(const struct capture_cfg *cfg, struct pcap *p,
  * that errors surface before start-up completes; returns NULL with errbuf. */
 struct capture *capture_open(const struct capture_cfg *cfg, struct ring *ring, char *errbuf, size_t errlen);
 bool capture_start(struct capture *c, char *errbuf, size_t errlen);
+/* The signal capture_stop() sends the offline reader thread to interrupt a read of a
+ * pipe that waits for data; capture_start() installs a no-op handler for it. */
+#define CAPTURE_WAKE_SIGNAL SIGUSR2
 /* Ask the thread to stop (safe from any thread, not from a signal handler). Live,
  * the thread first takes in the packets the kernel holds already (a few hundred
- * milliseconds at most), then ends with REC_INPUT_END and REC_ALL_DONE. */
+ * milliseconds at most), then ends with REC_INPUT_END and REC_ALL_DONE. Offline, a
+ * read that waits (stdin, FIFO) is interrupted; the signal can arrive just before the
+ * read begins, so a caller still waiting calls capture_stop() again (it is idempotent). */
 void capture_stop(struct capture *c);
 void capture_join(struct capture *c);
 void capture_free(struct capture *c);

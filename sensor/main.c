@@ -202,6 +202,8 @@ int sensor_analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 			}
 		}
 		if (!rec) {
+			if (stopping && !live)
+				capture_stop(cap); /* again: the reader may have missed the wake-up */
 			if (live) {
 				refresh_counters(eng, cap);
 				engine_tick(eng, sensor_wall_us());

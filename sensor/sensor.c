@@ -143,7 +143,10 @@ void sensor_reload(struct sensor_modules *m, const struct options *opt, struct e
 {
 	(void)m;
 	(void)opt;
-	(void)e;
+	size_t failed = engine_reload(e);
+	if (failed)
+		fprintf(stderr, "kagami: SIGHUP: %zu module%s kept the state loaded before\n", failed,
+			failed == 1 ? "" : "s");
 }
 
 int sensor_test_rules(const struct options *opt)

@@ -30,7 +30,8 @@ bool sensor_modules_init(struct sensor_modules *m, const struct options *opt, st
 			 size_t errlen);
 void sensor_modules_attach(struct sensor_modules *m, struct engine *e);
 void sensor_modules_free(struct sensor_modules *m);
-/* SIGHUP: reload what can be reloaded (rules); problems are reported, the old state kept. */
+/* SIGHUP, on the analysis thread: engine_reload() runs the reload hook of every engine
+ * module (signature rules, ...); a failed hook is reported, the old state kept. */
 void sensor_reload(struct sensor_modules *m, const struct options *opt, struct engine *e);
 int sensor_test_rules(const struct options *opt);
 bool sensor_drop_privileges(const struct options *opt, char *errbuf, size_t errlen);
