@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #ifdef HAVE_LINUX_IF_PACKET_H
 #include <linux/if_packet.h>
 #include <sys/socket.h>
@@ -94,7 +96,52 @@ static bool expand_inputs(struct capture *c, char *errbuf, size_t errlen)
 	return true;
 }
 
-static pcap_t *open_live(const struct capture_cfg *cfg, char *errbuf, size_t errlen)
+/* Join the interface's PACKET_FANOUT group cfg->fanout_group in hash mode, so
+ * that both directions of a flow (the kernel's symmetric flow hash) reach the
+ * same member; PACKET_FANOUT_FLAG_DEFRAG has the kernel reassemble IPv4
+ * fragments first, so that a datagram's fragments hash as one packet. */
+static bool join_fanout(pcap_t *p, const struct capture_cfg *cfg, char *errbuf, size_t errlen)
+{
+	if (cfg->fanout_group <= 0)
+		return true;
+#if defined(HAVE_LINUX_IF_PACKET_H) && defined(PACKET_FANOUT)
+	int fd = pcap_get_selectable_fd(p);
+	int mode = PACKET_FANOUT_HASH;
+#ifdef PACKET_FANOUT_FLAG_DEFRAG
+	mode |= PACKET_FANOUT_FLAG_DEFRAG;
+#endif
+	int arg = (cfg->fanout_group & 0xffff) | (mode << 16);
+	if (fd < 0 || setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
+		snprintf(errbuf, errlen, "cannot join PACKET_FANOUT group %d on %s: %s", cfg->fanout_group, cfg->iface,
+			 strerror(errno));
+		return false;
+	}
+	return true;
+#else
+	snprintf(errbuf, errlen, "this system has no PACKET_FANOUT: one worker only");
+	return false;
+#endif
+}
+
+static bool set_filter(pcap_t *p, const struct capture_cfg *cfg, char *errbuf, size_t errlen)
+{
+	struct bpf_program prog;
+	if (pcap_compile(p, &prog, cfg->bpf && *cfg->bpf ? cfg->bpf : "", 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(errbuf, errlen, "bad capture filter '%s': %s", cfg->bpf ? cfg->bpf : "", pcap_geterr(p));
+		return false;
+	}
+	if (pcap_setfilter(p, &prog) < 0) {
+		snprintf(errbuf, errlen, "cannot set capture filter: %s", pcap_geterr(p));
+		pcap_freecode(&prog);
+		return false;
+	}
+	pcap_freecode(&prog);
+	return true;
+}
+
+/* Open and activate a live handle. A spare gets a filter that accepts nothing
+ * and stays out of the fanout group until capture_spare_activate(). */
+static pcap_t *open_live(const struct capture_cfg *cfg, bool spare, char *errbuf, size_t errlen)
 {
 	char eb[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_create(cfg->iface, eb);
@@ -125,34 +172,93 @@ static pcap_t *open_live(const struct capture_cfg *cfg, char *errbuf, size_t err
 		pcap_close(p);
 		return NULL;
 	}
-	if (cfg->bpf && *cfg->bpf) {
-		struct bpf_program prog;
-		if (pcap_compile(p, &prog, cfg->bpf, 1, PCAP_NETMASK_UNKNOWN) < 0) {
-			snprintf(errbuf, errlen, "bad capture filter '%s': %s", cfg->bpf, pcap_geterr(p));
+	if (spare) {
+		struct bpf_insn reject = BPF_STMT(BPF_RET | BPF_K, 0);
+		struct bpf_program none = {1, &reject};
+		if (pcap_setfilter(p, &none) < 0) {
+			snprintf(errbuf, errlen, "cannot park a spare capture handle: %s", pcap_geterr(p));
 			pcap_close(p);
 			return NULL;
 		}
-		if (pcap_setfilter(p, &prog) < 0) {
-			snprintf(errbuf, errlen, "cannot set capture filter: %s", pcap_geterr(p));
-			pcap_freecode(&prog);
-			pcap_close(p);
-			return NULL;
-		}
-		pcap_freecode(&prog);
+		return p;
 	}
-#if defined(HAVE_LINUX_IF_PACKET_H) && defined(PACKET_FANOUT)
-	if (cfg->fanout_group > 0) {
-		int fd = pcap_get_selectable_fd(p);
-		int arg = (cfg->fanout_group & 0xffff) | (PACKET_FANOUT_HASH << 16);
-		if (fd < 0 || setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
-			snprintf(errbuf, errlen, "cannot join PACKET_FANOUT group %d on %s: %s", cfg->fanout_group,
-				 cfg->iface, strerror(errno));
-			pcap_close(p);
-			return NULL;
-		}
+	if ((cfg->bpf && *cfg->bpf && !set_filter(p, cfg, errbuf, errlen)) || !join_fanout(p, cfg, errbuf, errlen)) {
+		pcap_close(p);
+		return NULL;
 	}
-#endif
 	return p;
+}
+
+struct pcap *capture_open_handle(const struct capture_cfg *cfg, bool spare, char *errbuf, size_t errlen)
+{
+	return open_live(cfg, spare, errbuf, errlen);
+}
+
+bool capture_spare_activate(struct pcap *p, const struct capture_cfg *cfg, char *errbuf, size_t errlen)
+{
+	return set_filter(p, cfg, errbuf, errlen) && join_fanout(p, cfg, errbuf, errlen);
+}
+
+void capture_close_handle(struct pcap *p)
+{
+	if (p)
+		pcap_close(p);
+}
+
+void capture_unmap_foreign_rings(struct pcap *own)
+{
+	struct stat sb;
+	int fd = own ? pcap_get_selectable_fd(own) : -1;
+	if (fd < 0 || fstat(fd, &sb) != 0)
+		return;
+	FILE *fp = fopen("/proc/self/maps", "r");
+	if (!fp)
+		return;
+	struct range {
+		unsigned long lo, hi;
+	} r[256];
+	size_t n = 0;
+	char line[1024];
+	while (fgets(line, sizeof(line), fp) && n < KG_ARRAY_LEN(r)) {
+		unsigned long lo, hi;
+		int off = 0;
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &off) != 2 || !off)
+			continue;
+		unsigned long ino;
+		if (sscanf(line + off, "socket:[%lu]", &ino) == 1 && ino != (unsigned long)sb.st_ino) {
+			r[n].lo = lo;
+			r[n].hi = hi;
+			n++;
+		}
+	}
+	fclose(fp);
+	for (size_t i = 0; i < n; i++)
+		munmap((void *)r[i].lo, r[i].hi - r[i].lo);
+}
+
+static int tpacket_version(pcap_t *p)
+{
+#if defined(HAVE_LINUX_IF_PACKET_H) && defined(PACKET_VERSION)
+	int v = -1;
+	socklen_t l = sizeof(v);
+	int fd = pcap_get_selectable_fd(p);
+	if (fd >= 0 && getsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, &l) == 0)
+		return v + 1; /* TPACKET_V1 is 0 */
+#endif
+	return 0;
+}
+
+struct capture *capture_open_with(const struct capture_cfg *cfg, struct pcap *p, struct ring *ring)
+{
+	struct capture *c = kg_calloc(1, sizeof(*c), "capture");
+	c->cfg = *cfg;
+	c->ring = ring;
+	atomic_init(&c->stop, false);
+	pthread_mutex_init(&c->mu, NULL);
+	c->live = p;
+	c->st.tpacket_version = tpacket_version(p);
+	add_name(c, cfg->iface);
+	return c;
 }
 
 struct capture *capture_open(const struct capture_cfg *cfg, struct ring *ring, char *errbuf, size_t errlen)
@@ -163,11 +269,12 @@ struct capture *capture_open(const struct capture_cfg *cfg, struct ring *ring, c
 	atomic_init(&c->stop, false);
 	pthread_mutex_init(&c->mu, NULL);
 	if (cfg->iface) {
-		c->live = open_live(cfg, errbuf, errlen);
+		c->live = open_live(cfg, false, errbuf, errlen);
 		if (!c->live) {
 			capture_free(c);
 			return NULL;
 		}
+		c->st.tpacket_version = tpacket_version(c->live);
 		add_name(c, cfg->iface);
 	} else if (!expand_inputs(c, errbuf, errlen)) {
 		capture_free(c);
@@ -284,8 +391,8 @@ static void read_offline(struct capture *c, uint32_t idx)
 			push_packet(c, h, data, lt, idx, true);
 			continue;
 		}
-		if (rc == PCAP_ERROR_BREAK)
-			break;
+		if (rc == PCAP_ERROR_BREAK || atomic_load(&c->stop))
+			break; /* stopped (a read interrupted by capture_stop() is no input error) */
 		struct strbuf m;
 		sb_init(&m, 0);
 		sb_printf(&m, "%s: read error after packet %llu: %s (the events of the packets before it are kept)",
@@ -316,12 +423,45 @@ static void update_kernel_stats(struct capture *c)
 	}
 }
 
+/* On stop, take in what the kernel already captured: TPACKET_V3 hands over a
+ * block when it is full or when the read timeout retires it, so read without
+ * blocking for two timeouts, or until nothing came for one. */
+static void drain(struct capture *c)
+{
+	char eb[PCAP_ERRBUF_SIZE];
+	if (pcap_setnonblock(c->live, 1, eb) != 0)
+		return;
+	int tmo = c->cfg.timeout_ms > 0 ? c->cfg.timeout_ms : 100;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t last = 0;
+	for (;;) {
+		int rc = pcap_dispatch(c->live, 4096, live_cb, (u_char *)c);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		int64_t ms = (int64_t)(t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (rc < 0 || ms > 2 * tmo + 50)
+			break;
+		if (rc > 0) {
+			ring_flush(c->ring);
+			last = ms;
+		} else {
+			if (ms - last > tmo + 20)
+				break;
+			struct timespec nap = {0, 5 * 1000000};
+			nanosleep(&nap, NULL);
+		}
+	}
+	ring_flush(c->ring);
+	update_kernel_stats(c);
+}
+
 static void *capture_main(void *arg)
 {
 	struct capture *c = arg;
 	pthread_setname_np(pthread_self(), "kagami-capture");
 	sigset_t all;
 	sigfillset(&all);
+	sigdelset(&all, CAPTURE_WAKE_SIGNAL); /* capture_stop() interrupts a blocked read */
 	pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals go to the analysis thread */
 	if (c->live) {
 		post(c, REC_INPUT_START, 0, c->names[0]);
@@ -340,6 +480,7 @@ static void *capture_main(void *arg)
 			if (rc == PCAP_ERROR_BREAK)
 				break;
 		}
+		drain(c);
 		post(c, REC_INPUT_END, 0, NULL);
 	} else {
 		for (uint32_t i = 0; i < c->nnames && !atomic_load(&c->stop); i++)
@@ -349,8 +490,20 @@ static void *capture_main(void *arg)
 	return NULL;
 }
 
+static void on_wake(int sig)
+{
+	(void)sig; /* only there to make a blocked read(2) return EINTR */
+}
+
 bool capture_start(struct capture *c, char *errbuf, size_t errlen)
 {
+	/* no SA_RESTART: a read of a pipe or FIFO that waits for data returns, so that a
+	 * stop request is seen even when no packet comes (kagami -r - at a quiet producer) */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake;
+	sigemptyset(&sa.sa_mask);
+	sigaction(CAPTURE_WAKE_SIGNAL, &sa, NULL);
 	int rc = pthread_create(&c->thr, NULL, capture_main, c);
 	if (rc != 0) {
 		snprintf(errbuf, errlen, "cannot start the capture thread: %s", strerror(rc));
@@ -365,6 +518,8 @@ void capture_stop(struct capture *c)
 	atomic_store(&c->stop, true);
 	if (c->live)
 		pcap_breakloop(c->live);
+	else if (c->started)
+		pthread_kill(c->thr, CAPTURE_WAKE_SIGNAL);
 }
 
 void capture_join(struct capture *c)

@@ -4,6 +4,7 @@
 #define KAGAMI_CAPTURE_H
 
 #include <stdatomic.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,12 +25,34 @@ struct capture_cfg {
 };
 
 struct capture;
+struct pcap; /* libpcap's pcap_t */
+
+/* Live handles opened ahead of their capture (the supervisor opens every worker's
+ * handle while it still has the privileges): activated, filtered and joined to
+ * cfg->fanout_group. A spare accepts no packet and is outside the group until
+ * capture_spare_activate(), which needs no privilege. */
+struct pcap *capture_open_handle(const struct capture_cfg *cfg, bool spare, char *errbuf, size_t errlen);
+bool capture_spare_activate(struct pcap *p, const struct capture_cfg *cfg, char *errbuf, size_t errlen);
+void capture_close_handle(struct pcap *p);
+/* In a process forked after several handles were opened: unmap the kernel rings
+ * of every packet socket but own's. A ring mapping keeps its socket - and its
+ * place in the fanout group - alive after every descriptor of it is closed. */
+void capture_unmap_foreign_rings(struct pcap *own);
+/* A live capture on a handle from capture_open_handle(); takes ownership of p. */
+struct capture *capture_open_with(const struct capture_cfg *cfg, struct pcap *p, struct ring *ring);
 
 /* Opens the live interface (or checks the inputs) in the calling thread so
  * that errors surface before start-up completes; returns NULL with errbuf. */
 struct capture *capture_open(const struct capture_cfg *cfg, struct ring *ring, char *errbuf, size_t errlen);
 bool capture_start(struct capture *c, char *errbuf, size_t errlen);
-/* Ask the thread to stop (safe from any thread, not from a signal handler). */
+/* The signal capture_stop() sends the offline reader thread to interrupt a read of a
+ * pipe that waits for data; capture_start() installs a no-op handler for it. */
+#define CAPTURE_WAKE_SIGNAL SIGUSR2
+/* Ask the thread to stop (safe from any thread, not from a signal handler). Live,
+ * the thread first takes in the packets the kernel holds already (a few hundred
+ * milliseconds at most), then ends with REC_INPUT_END and REC_ALL_DONE. Offline, a
+ * read that waits (stdin, FIFO) is interrupted; the signal can arrive just before the
+ * read begins, so a caller still waiting calls capture_stop() again (it is idempotent). */
 void capture_stop(struct capture *c);
 void capture_join(struct capture *c);
 void capture_free(struct capture *c);
@@ -42,6 +65,7 @@ struct capture_stats {
 	uint64_t kernel_drops;      /* pcap_stats ps_drop */
 	uint64_t kernel_ifdrops;    /* pcap_stats ps_ifdrop */
 	uint64_t kernel_received;   /* pcap_stats ps_recv */
+	int tpacket_version;        /* live: the packet socket's TPACKET_V<n> ring, 0 = unknown */
 };
 void capture_get_stats(struct capture *c, struct capture_stats *out);
 

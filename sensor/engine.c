@@ -24,6 +24,7 @@ struct engine {
 	struct tcp_layer *tcp;
 	struct engine_module mods[MAX_MODULES];
 	size_t nmods;
+	uint64_t reloads, reload_failures;
 	int64_t now;
 	int64_t next_tick;
 	int64_t next_stats;
@@ -337,6 +338,8 @@ void engine_emit_stats(struct engine *e)
 	ev_u64(ev, "kernel_drops", e->cap.kernel_drops);
 	ev_u64(ev, "kernel_ifdrops", e->cap.kernel_ifdrops);
 	ev_u64(ev, "ring_drops", e->cap.ring_drops);
+	if (e->cap.live && e->cap.tpacket_version > 0)
+		ev_u64(ev, "tpacket_version", (uint64_t)e->cap.tpacket_version);
 	ev_end_map(ev);
 
 	const struct decode_stats *d = &e->dst;
@@ -427,13 +430,30 @@ void engine_emit_stats(struct engine *e)
 			ev_end_map(ev);
 		}
 
+	ev_map(ev, "reload");
+	ev_u64(ev, "requests", e->reloads);
+	ev_u64(ev, "failures", e->reload_failures);
+	ev_end_map(ev);
+
 	ev_map(ev, "output");
 	ev_u64(ev, "events", emitter_written(e->em));
 	ev_u64(ev, "failed", emitter_failed(e->em));
+	emitter_output_stats(e->em, ev);
 	ev_end_map(ev);
 
 	ev_end_map(ev);
 	event_end(ev);
+}
+
+size_t engine_reload(struct engine *e)
+{
+	size_t failed = 0;
+	e->reloads++;
+	for (size_t i = 0; i < e->nmods; i++)
+		if (e->mods[i].reload && !e->mods[i].reload(e->mods[i].ctx, e))
+			failed++;
+	e->reload_failures += failed;
+	return failed;
 }
 
 void engine_finish(struct engine *e)

@@ -59,6 +59,12 @@ struct engine_module {
 	/* add fields to the stats event (inside its "stats" map) */
 	void (*stats)(void *ctx, struct engine *e, struct event *ev);
 	void (*finish)(void *ctx, struct engine *e);
+	/* reload hook: SIGHUP (in a supervisor, forwarded to every worker) calls it on
+	 * the analysis thread, between two packets, through engine_reload(). Re-read
+	 * what the module loaded from disk (rules, databases); build the new state
+	 * aside and swap it in only when complete. On failure keep the old state,
+	 * say why on stderr and return false. NULL = nothing to reload. */
+	bool (*reload)(void *ctx, struct engine *e);
 	void (*destroy)(void *ctx);
 };
 
@@ -68,6 +74,7 @@ struct capture_counters {
 	uint64_t kernel_drops, kernel_ifdrops;
 	uint64_t ring_drops;
 	bool live;
+	int tpacket_version;   /* live: TPACKET_V<n> ring of the packet socket */
 };
 
 struct engine *engine_new(const struct engine_cfg *cfg, struct emitter *em, char *errbuf, size_t errlen);
@@ -83,6 +90,10 @@ void engine_tick(struct engine *e, int64_t now_us);
 void engine_emit_stats(struct engine *e);
 /* End of input: flush every flow and emit final summaries and stats. */
 void engine_finish(struct engine *e);
+/* Call every module's reload hook (see struct engine_module), counted in the
+ * stats event as reload.requests and reload.failures. Only on the analysis
+ * thread. Returns how many hooks failed. */
+size_t engine_reload(struct engine *e);
 
 void engine_set_capture_counters(struct engine *e, const struct capture_counters *cc);
 /* Count a decoding problem found outside the decoder (e.g. a clamped timestamp). */

@@ -68,6 +68,7 @@ void emitter_set_sensor_name(struct emitter *em, const char *name)
 uint64_t emitter_written(const struct emitter *em) { return em->written; }
 uint64_t emitter_failed(const struct emitter *em) { return em->failed; }
 int emitter_error(const struct emitter *em) { return em->error; }
+void emitter_output_stats(struct emitter *em, struct event *ev) { output_stats(em->out, ev); }
 
 static inline void chk(struct event *ev, int rc)
 {

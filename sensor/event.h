@@ -41,6 +41,8 @@ uint64_t emitter_written(const struct emitter *em);
 uint64_t emitter_failed(const struct emitter *em);
 /* First output error (0 = none). */
 int emitter_error(const struct emitter *em);
+/* The output's sink counters (file, forward, unix), inside the current map of ev. */
+void emitter_output_stats(struct emitter *em, struct event *ev);
 
 /* Start an event: writes "timestamp" (packet time) and "event_type". */
 struct event *event_begin(struct emitter *em, const char *event_type, int64_t ts_us);

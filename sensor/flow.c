@@ -321,16 +321,25 @@ static void tcp_update(struct flow_table *ft, struct flow *f, const struct packe
 		if (!f->seq_init[dir]) {
 			f->seq_init[dir] = true;
 			f->seq_next[dir] = end;
+			/* nothing of this direction is acknowledged yet: its first data byte */
+			f->ack_hi[dir] = pkt->seq + ((fl & TH_SYN_) ? 1 : 0);
 		} else if (SEQ_GT(end, f->seq_next[dir]) && (uint32_t)(end - f->seq_next[dir]) < MAX_SANE_ACK_JUMP) {
 			f->seq_next[dir] = end;
 		}
 	}
-	/* an ACK for sequence space of the other direction the sensor never saw */
+	/* Capture loss as Zeek estimates it: an ACK that acknowledges new sequence
+	 * space of the other direction is an "ack event"; when part of that space
+	 * was never seen by the sensor, it is also a "gap event" and the unseen
+	 * bytes are counted. Duplicate ACKs and ACKs that acknowledge nothing new
+	 * (window updates, the handshake) are not counted. */
 	if ((fl & TH_ACK_) && !(fl & TH_RST_) && f->seq_init[other]) {
 		uint32_t ack = pkt->ack;
-		if (SEQ_GT(ack, f->seq_next[other])) {
-			uint32_t miss = ack - f->seq_next[other];
-			if (miss < MAX_SANE_ACK_JUMP) {
+		if (SEQ_GT(ack, f->ack_hi[other]) && (uint32_t)(ack - f->ack_hi[other]) < MAX_SANE_ACK_JUMP) {
+			f->ack_hi[other] = ack;
+			f->acks++;
+			ft->st.tcp_acks++;
+			if (SEQ_GT(ack, f->seq_next[other])) {
+				uint32_t miss = ack - f->seq_next[other];
 				f->ack_unseen[other] += miss;
 				f->ack_gaps[other]++;
 				ft->st.tcp_ack_gaps++;
@@ -338,8 +347,6 @@ static void tcp_update(struct flow_table *ft, struct flow *f, const struct packe
 				f->seq_next[other] = ack;
 			}
 		}
-		f->acks++;
-		ft->st.tcp_acks++;
 	}
 
 	switch (f->tcp_state) {

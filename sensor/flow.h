@@ -60,7 +60,8 @@ struct flow {
 	bool alerted;
 	bool seq_init[2];
 	uint32_t seq_next[2];     /* highest sequence number sent + 1, per direction */
-	uint64_t acks;            /* ACKs that advanced (for capture loss) */
+	uint32_t ack_hi[2];       /* highest sequence acknowledged, per data direction */
+	uint64_t acks;            /* ACKs that acknowledged new data (for capture loss) */
 	uint64_t ack_unseen[2];   /* bytes acknowledged that the sensor never saw, per data direction */
 	uint32_t ack_gaps[2];
 	uint64_t gaps[2], gap_bytes[2]; /* reassembly gaps, reported by the stream layer */

@@ -15,17 +15,20 @@ libkagami_a_SOURCES += \
 	sensor/observe.c sensor/observe.h \
 	sensor/options.c sensor/options.h \
 	sensor/output.c sensor/output.h \
+	sensor/output_forward.c sensor/output_forward.h \
+	sensor/output_unix.c sensor/output_unix.h \
 	sensor/packet.h \
 	sensor/privs.c \
 	sensor/reasm.c sensor/reasm.h \
 	sensor/ring.c sensor/ring.h \
 	sensor/sensor.c sensor/sensor.h \
+	sensor/statsmerge.c sensor/statsmerge.h \
 	sensor/streamdigest.c sensor/streamdigest.h \
 	sensor/tcpstream.c sensor/tcpstream.h \
 	sensor/util.c sensor/util.h
 
 sbin_PROGRAMS += kagami
-kagami_SOURCES = sensor/main.c
+kagami_SOURCES = sensor/main.c sensor/supervisor.c
 kagami_LDADD = $(KAGAMI_LIBS)
 
 bin_PROGRAMS += kagami-cat

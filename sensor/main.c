@@ -1,7 +1,9 @@
-/* main.c - kagami(8): the sensor's command line, start-up, main loop and shut-down. */
+/* main.c - kagami(8): the sensor's command line, start-up, main loop and shut-down.
+ * With -i and -j N (N > 1) the process becomes a supervisor of N workers (supervisor.c). */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,7 +49,7 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN); /* a closed output pipe is an EPIPE we report */
 }
 
-static int64_t wall_us(void)
+int64_t sensor_wall_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -65,6 +67,7 @@ static void refresh_counters(struct engine *e, struct capture *cap)
 		.kernel_ifdrops = cs.kernel_ifdrops,
 		.ring_drops = cs.ring_drops,
 		.live = capture_is_live(cap),
+		.tpacket_version = cs.tpacket_version,
 	};
 	engine_set_capture_counters(e, &cc);
 }
@@ -83,33 +86,54 @@ int main(int argc, char **argv)
 	return rc;
 }
 
-int sensor_run(struct options *opt)
+void sensor_output_cfg(const struct options *opt, struct output_cfg *oc)
+{
+	memset(oc, 0, sizeof(*oc));
+	oc->path = opt->output_path;
+	oc->format = OUT_FMT_MSGPACK;
+	/* with a network sink and no -w, events go only to the network */
+	oc->no_file = !opt->output_set && (opt->forward || opt->unix_socket);
+	if (opt->json || (!oc->no_file && strcmp(opt->output_path, "-") == 0 && isatty(STDOUT_FILENO)))
+		oc->format = OUT_FMT_JSON;
+	if (opt->sort_keys)
+		oc->json_flags |= MPJSON_SORT_KEYS;
+	oc->rotate_bytes = opt->rotate_bytes;
+	oc->rotate_interval_s = opt->rotate_interval_s;
+	oc->forward = opt->forward ? &opt->fwd : NULL;
+	oc->usock = opt->unix_socket ? &opt->usock : NULL;
+}
+
+bool sensor_write_pidfile(const struct options *opt, char *errbuf, size_t errlen)
+{
+	if (!opt->pidfile)
+		return true;
+	int fd = open(opt->pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(errbuf, errlen, "cannot write pid file %s: %s", opt->pidfile, strerror(errno));
+		return false;
+	}
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	bool ok = write(fd, buf, (size_t)n) == n;
+	if (close(fd) != 0)
+		ok = false;
+	if (!ok)
+		snprintf(errbuf, errlen, "cannot write pid file %s", opt->pidfile);
+	return ok;
+}
+
+void sensor_remove_pidfile(const struct options *opt)
+{
+	/* after dropping privileges the directory may not let us: systemd does not need it */
+	if (opt->pidfile)
+		unlink(opt->pidfile);
+}
+
+int sensor_analyse(struct options *opt, struct capture *cap, struct ring *ring, struct output *out,
+		   const struct engine_module *extra)
 {
 	char err[1024] = "";
 	int exit_code = KG_EXIT_OK;
-
-	if (opt->test_rules)
-		return sensor_test_rules(opt);
-	if (!opt->cap.iface && !opt->cap.ninputs) {
-		fprintf(stderr, "kagami: nothing to read: give -r FILE|DIR|- or -i IFACE (see kagami --help)\n");
-		return KG_EXIT_USAGE;
-	}
-	if (opt->cap.iface && opt->cap.ninputs) {
-		fprintf(stderr, "kagami: -r and -i cannot be used together\n");
-		return KG_EXIT_USAGE;
-	}
-
-	/* output */
-	struct output_cfg ocfg = {.path = opt->output_path, .format = OUT_FMT_MSGPACK};
-	if (opt->json || (strcmp(opt->output_path, "-") == 0 && isatty(STDOUT_FILENO)))
-		ocfg.format = OUT_FMT_JSON;
-	if (opt->sort_keys)
-		ocfg.json_flags |= MPJSON_SORT_KEYS;
-	struct output *out;
-	if (output_open(&ocfg, &out, err, sizeof(err)) != OUT_OK) {
-		fprintf(stderr, "kagami: %s\n", err);
-		return KG_EXIT_OUTPUT;
-	}
 	struct emitter *em = emitter_new(out);
 	if (opt->sensor_name)
 		emitter_set_sensor_name(em, opt->sensor_name);
@@ -118,7 +142,6 @@ int sensor_run(struct options *opt)
 	if (!sensor_modules_init(&mods, opt, em, err, sizeof(err))) {
 		fprintf(stderr, "kagami: %s\n", err);
 		emitter_free(em);
-		output_close(out);
 		return KG_EXIT_USAGE;
 	}
 
@@ -127,37 +150,27 @@ int sensor_run(struct options *opt)
 		fprintf(stderr, "kagami: %s\n", err);
 		sensor_modules_free(&mods);
 		emitter_free(em);
-		output_close(out);
 		return KG_EXIT_INTERNAL;
 	}
 	sensor_modules_attach(&mods, eng);
 	if (opt->stream_digest)
 		streamdigest_attach(eng);
+	if (extra)
+		engine_add_module(eng, extra);
 
-	/* Live, a large ring absorbs bursts; offline, a small one stays in cache
-	 * (the reader waits for the analysis anyway). */
-	struct ring *ring = ring_new(opt->ring_bytes ? opt->ring_bytes : opt->cap.iface ? 64u << 20 : 8u << 20);
-	struct capture *cap = capture_open(&opt->cap, ring, err, sizeof(err));
-	if (!cap) {
-		fprintf(stderr, "kagami: %s\n", err);
-		exit_code = opt->cap.iface ? KG_EXIT_INPUT : KG_EXIT_INPUT;
-		goto out;
-	}
-	if (!sensor_drop_privileges(opt, err, sizeof(err))) {
-		fprintf(stderr, "kagami: %s\n", err);
-		exit_code = KG_EXIT_USAGE;
-		goto out;
-	}
 	install_signals();
 	if (!capture_start(cap, err, sizeof(err))) {
 		fprintf(stderr, "kagami: %s\n", err);
-		exit_code = KG_EXIT_INTERNAL;
-		goto out;
+		engine_free(eng);
+		sensor_modules_free(&mods);
+		emitter_free(em);
+		return KG_EXIT_INTERNAL;
 	}
 
 	bool live = capture_is_live(cap);
 	bool stopping = false;
 	uint64_t n = 0;
+	int64_t next_tick = 0;
 	struct packet pkt;
 	memset(&pkt, 0, sizeof(pkt));
 	for (;;) {
@@ -178,11 +191,22 @@ int sensor_run(struct options *opt)
 		}
 		if (emitter_error(em))
 			break;
-		struct ring_rec *rec = ring_peek(ring, live ? 100 : -1);
+		/* wake up now and then even offline: signals, rotation by time, flushing */
+		struct ring_rec *rec = ring_peek(ring, 100);
+		if (!rec || (++n & 4095) == 0) {
+			int64_t now = sensor_wall_us();
+			if (now >= next_tick) { /* rotation by time, buffered events written out */
+				next_tick = now + 100000;
+				if (output_tick(out, now) != OUT_OK)
+					break;
+			}
+		}
 		if (!rec) {
+			if (stopping && !live)
+				capture_stop(cap); /* again: the reader may have missed the wake-up */
 			if (live) {
 				refresh_counters(eng, cap);
-				engine_tick(eng, wall_us());
+				engine_tick(eng, sensor_wall_us());
 			}
 			continue;
 		}
@@ -195,7 +219,7 @@ int sensor_run(struct options *opt)
 			if (rec->flags & REC_F_TS_CLAMPED)
 				sensor_note_clamped_timestamp(eng);
 			engine_packet(eng, &pkt);
-			if ((++n & 4095) == 0)
+			if ((n & 4095) == 0)
 				refresh_counters(eng, cap);
 		} else if (rec->kind == REC_INPUT_ERROR) {
 			fprintf(stderr, "kagami: %s\n", (const char *)rec->data);
@@ -206,19 +230,17 @@ int sensor_run(struct options *opt)
 		}
 		ring_release(ring, rec);
 	}
-	if (emitter_error(em) || sig_stop) {
+	bool output_failed = emitter_error(em) || output_errdetail(out)[0];
+	if (output_failed || sig_stop) {
 		capture_stop(cap);
 		ring_close(ring);
 	}
 	capture_join(cap);
 	refresh_counters(eng, cap);
 	engine_finish(eng);
-
-out:
 	engine_free(eng);
 	sensor_modules_free(&mods);
-	capture_free(cap);
-	ring_free(ring);
+
 	int oerr = output_flush(out);
 	if (oerr == OUT_OK)
 		oerr = emitter_error(em);
@@ -227,10 +249,76 @@ out:
 		fprintf(stderr, "kagami: %s: %s\n", output_strerror(oerr), *detail ? detail : "events were lost");
 		exit_code = KG_EXIT_OUTPUT;
 	}
+	emitter_free(em);
+	return exit_code;
+}
+
+/* One process: a capture thread and the analysis (this thread). */
+static int single_run(struct options *opt)
+{
+	char err[1024] = "";
+	/* Live, a large ring absorbs bursts; offline, a small one stays in cache
+	 * (the reader waits for the analysis anyway). */
+	struct ring *ring = ring_new(opt->ring_bytes ? opt->ring_bytes : opt->cap.iface ? 64u << 20 : 8u << 20);
+	struct capture *cap = capture_open(&opt->cap, ring, err, sizeof(err));
+	if (!cap) {
+		fprintf(stderr, "kagami: %s\n", err);
+		ring_free(ring);
+		return KG_EXIT_INPUT;
+	}
+	if (!sensor_write_pidfile(opt, err, sizeof(err)) || !sensor_drop_privileges(opt, err, sizeof(err))) {
+		fprintf(stderr, "kagami: %s\n", err);
+		capture_free(cap);
+		ring_free(ring);
+		return KG_EXIT_USAGE;
+	}
+	/* outputs are opened without privileges: files, spool and socket belong to the user */
+	struct output_cfg ocfg;
+	sensor_output_cfg(opt, &ocfg);
+	struct output *out;
+	if (output_open(&ocfg, &out, err, sizeof(err)) != OUT_OK) {
+		fprintf(stderr, "kagami: %s\n", err);
+		capture_free(cap);
+		ring_free(ring);
+		sensor_remove_pidfile(opt);
+		return KG_EXIT_OUTPUT;
+	}
+	int exit_code = sensor_analyse(opt, cap, ring, out, NULL);
+	capture_free(cap);
+	ring_free(ring);
 	if (output_close(out) != OUT_OK && exit_code == KG_EXIT_OK) {
 		fprintf(stderr, "kagami: closing the output failed\n");
 		exit_code = KG_EXIT_OUTPUT;
 	}
-	emitter_free(em);
+	sensor_remove_pidfile(opt);
 	return exit_code;
+}
+
+int sensor_run(struct options *opt)
+{
+	if (opt->test_rules)
+		return sensor_test_rules(opt);
+	if (!opt->cap.iface && !opt->cap.ninputs) {
+		fprintf(stderr, "kagami: nothing to read: give -r FILE|DIR|- or -i IFACE (see kagami --help)\n");
+		return KG_EXIT_USAGE;
+	}
+	if (opt->cap.iface && opt->cap.ninputs) {
+		fprintf(stderr, "kagami: -r and -i cannot be used together\n");
+		return KG_EXIT_USAGE;
+	}
+	if (opt->workers > 1 && !opt->cap.iface) {
+		fprintf(stderr, "kagami: -j needs -i: offline captures are read by one process\n");
+		return KG_EXIT_USAGE;
+	}
+	if ((opt->rotate_bytes || opt->rotate_interval_s) && (!opt->output_set || !strcmp(opt->output_path, "-"))) {
+		fprintf(stderr, "kagami: --rotate-size and --rotate-interval need -w FILE\n");
+		return KG_EXIT_USAGE;
+	}
+	if (opt->fwd.spool_dir && !opt->forward) {
+		fprintf(stderr, "kagami: --spool-dir needs --forward\n");
+		return KG_EXIT_USAGE;
+	}
+	if (opt->workers > 1)
+		return supervisor_run(opt);
+	return single_run(opt);
 }

@@ -67,6 +67,18 @@ static const struct optdef optdefs[] = {
 	{"user", 'u', ARG, "USER", "drop privileges to USER after opening the capture"},
 	{"pidfile", 0, ARG, "FILE", "write the process id to FILE"},
 	{"workers", 'j', ARG, "N", "live: N worker processes sharing the interface (PACKET_FANOUT)"},
+	{"worker-spares", 0, ARG, "N", "with -j 2+ and -u: capture handles kept to restart workers (default 1)"},
+	{"rotate-size", 0, ARG, "SIZE", "rotate the -w file before it grows past SIZE (renamed FILE.<UTC time>)"},
+	{"rotate-interval", 0, ARG, "DURATION", "rotate the -w file every DURATION, on the multiple (e.g. 1h)"},
+	{"forward", 0, ARG, "HOST[:PORT]", "also send events to a Fluentd/Fluent Bit forward input (port 24224)"},
+	{"forward-tag", 0, ARG, "TAG", "forward: the Fluent tag of the events (default kagami)"},
+	{"forward-buffer", 0, ARG, "SIZE", "forward: events held in memory before they are dropped (default 64M)"},
+	{"forward-ack-timeout", 0, ARG, "DURATION", "forward: reconnect when a chunk is not acknowledged in time; also the longest wait at exit (default 30s)"},
+	{"forward-retry-max", 0, ARG, "DURATION", "forward: longest pause between connection attempts (default 60s)"},
+	{"spool-dir", 0, ARG, "DIR", "forward: keep chunks on disk in DIR while the collector is away, and across restarts"},
+	{"spool-max", 0, ARG, "SIZE", "forward: spool cap; chunks that find no room are dropped and counted (default 1G)"},
+	{"unix-socket", 0, ARG, "PATH", "also serve events to local consumers on a unix stream socket at PATH"},
+	{"unix-socket-buffer", 0, ARG, "SIZE", "unix socket: bytes held for a slow consumer before it misses events (default 4M)"},
 	{"version", 'V', NOARG, NULL, "print the version and exit"},
 	{"help", 'h', NOARG, NULL, "print this help and exit"},
 };
@@ -195,6 +207,7 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 		return set_size(&o->cap.buffer_bytes, name, value, where);
 	} else if (!strcmp(name, "write")) {
 		o->output_path = keep(o, value);
+		o->output_set = true;
 	} else if (!strcmp(name, "json")) {
 		o->json = true;
 	} else if (!strcmp(name, "sort-keys")) {
@@ -284,6 +297,65 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 		if (set_count(&u32, 1, 64, name, value, where))
 			return OPT_ERROR;
 		o->workers = (int)u32;
+	} else if (!strcmp(name, "worker-spares")) {
+		if (set_count(&o->worker_spares, 0, 16, name, value, where))
+			return OPT_ERROR;
+		o->worker_spares_set = true;
+	} else if (!strcmp(name, "rotate-size")) {
+		if (set_size(&o->rotate_bytes, name, value, where))
+			return OPT_ERROR;
+		if (o->rotate_bytes < 4096)
+			BAD("rotate-size must be at least 4K, not '%s'", value);
+	} else if (!strcmp(name, "rotate-interval")) {
+		if (set_duration(&o->rotate_interval_s, name, value, where))
+			return OPT_ERROR;
+		if (!o->rotate_interval_s)
+			BAD("rotate-interval must be at least 1s, not '%s'", value);
+	} else if (!strcmp(name, "forward")) {
+		if (!fwd_parse_target(value, o->forward_host, sizeof(o->forward_host), o->forward_port,
+				      sizeof(o->forward_port)))
+			BAD("forward: '%s' is not HOST, HOST:PORT or [IPV6]:PORT", value);
+		o->forward = true;
+		o->fwd.host = o->forward_host;
+		o->fwd.port = o->forward_port;
+	} else if (!strcmp(name, "forward-tag")) {
+		for (const char *t = value; *t; t++)
+			if (!isalnum((unsigned char)*t) && !strchr("._-", *t))
+				BAD("forward-tag: '%s' may hold only letters, digits, '.', '_' and '-'", value);
+		o->fwd.tag = keep(o, value);
+	} else if (!strcmp(name, "forward-buffer")) {
+		if (set_size(&o->fwd.mem_max, name, value, where))
+			return OPT_ERROR;
+		if (o->fwd.mem_max < (256u << 10))
+			BAD("forward-buffer must be at least 256K, not '%s'", value);
+	} else if (!strcmp(name, "forward-ack-timeout")) {
+		if (set_duration(&u32, name, value, where))
+			return OPT_ERROR;
+		if (!u32 || u32 > 3600)
+			BAD("forward-ack-timeout must be from 1s to 1h, not '%s'", value);
+		o->fwd.ack_timeout_ms = u32 * 1000;
+	} else if (!strcmp(name, "forward-retry-max")) {
+		if (set_duration(&u32, name, value, where))
+			return OPT_ERROR;
+		if (!u32 || u32 > 3600)
+			BAD("forward-retry-max must be from 1s to 1h, not '%s'", value);
+		o->fwd.retry_max_ms = u32 * 1000;
+	} else if (!strcmp(name, "spool-dir")) {
+		o->fwd.spool_dir = keep(o, value);
+	} else if (!strcmp(name, "spool-max")) {
+		if (set_size(&o->fwd.spool_max, name, value, where))
+			return OPT_ERROR;
+		if (o->fwd.spool_max < 4096)
+			BAD("spool-max must be at least 4K, not '%s'", value);
+	} else if (!strcmp(name, "unix-socket-buffer")) {
+		if (set_size(&u64, name, value, where))
+			return OPT_ERROR;
+		if (u64 < 4096 || u64 > (1ULL << 30))
+			BAD("unix-socket-buffer must be from 4K to 1G, not '%s'", value);
+		o->usock.client_buffer = (size_t)u64;
+	} else if (!strcmp(name, "unix-socket")) {
+		o->usock.path = keep(o, value);
+		o->unix_socket = true;
 	} else if (!strcmp(name, "version") || !strcmp(name, "help")) {
 		BAD("%s is a command-line flag only", name);
 	}

@@ -11,6 +11,8 @@
 #include "capture.h"
 #include "engine.h"
 #include "output.h"
+#include "output_forward.h"
+#include "output_unix.h"
 
 #define MAX_VARS 64
 
@@ -46,6 +48,18 @@ struct options {
 	const char *user;
 	const char *pidfile;
 	int workers;
+	uint32_t worker_spares;
+	bool worker_spares_set;
+	/* outputs besides -w: rotation, Fluent Forward, unix socket */
+	bool output_set;            /* -w was given */
+	uint64_t rotate_bytes;
+	uint32_t rotate_interval_s;
+	bool forward;
+	char forward_host[256];
+	char forward_port[8];
+	struct fwd_cfg fwd;
+	bool unix_socket;
+	struct usock_cfg usock;
 	/* owned strings, freed by options_free */
 	char **owned;
 	size_t nowned;

@@ -171,18 +171,25 @@ void sensor_modules_free(struct sensor_modules *m)
  * one (single analysis thread: the swap happens between two packets). */
 void sensor_reload(struct sensor_modules *m, const struct options *opt, struct engine *e)
 {
+	size_t failed = engine_reload(e); /* the engine modules' own hooks */
+	if (failed)
+		fprintf(stderr, "kagami: SIGHUP: %zu module%s kept the state loaded before
+", failed,
+			failed == 1 ? "" : "s");
 	if (!m->sig)
 		return;
 	char err[1024];
 	struct rule_set *rs;
 	if (load_rules(&rs, opt, (const char *const *)opt->rule_paths, opt->nrule_paths, err, sizeof(err)) != SIG_OK) {
-		fprintf(stderr, "kagami: rule reload failed, keeping the running rules: %s\n", err);
+		fprintf(stderr, "kagami: rule reload failed, keeping the running rules: %s
+", err);
 		sig_reload_failed(m->sig, err, engine_now(e));
 		return;
 	}
 	sig_swap(m->sig, rs);
 	if (rs->skipped)
-		fprintf(stderr, "kagami: rules reloaded: %zu rules, %zu malformed rules skipped\n", rs->n, rs->skipped);
+		fprintf(stderr, "kagami: rules reloaded: %zu rules, %zu malformed rules skipped
+", rs->n, rs->skipped);
 	sig_reload_done(m->sig, engine_now(e));
 }
 

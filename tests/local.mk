@@ -1,7 +1,7 @@
 # tests/local.mk - unit tests (check_PROGRAMS) and capture-driven shell tests.
 UNIT_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit
 UNIT_TESTS = tests/unit/test_cursor tests/unit/test_communityid tests/unit/test_reasm tests/unit/test_mpjson \
-	tests/unit/test_util tests/unit/test_tls_records
+	tests/unit/test_util tests/unit/test_tls_records tests/unit/test_engine_reload
 check_PROGRAMS += $(UNIT_TESTS)
 tests_unit_test_cursor_SOURCES = tests/unit/test_cursor.c tests/unit/check.h
 tests_unit_test_cursor_CPPFLAGS = $(UNIT_CPPFLAGS)
@@ -18,6 +18,9 @@ tests_unit_test_mpjson_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_util_SOURCES = tests/unit/test_util.c
 tests_unit_test_util_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_util_LDADD = $(KAGAMI_LIBS)
+tests_unit_test_engine_reload_SOURCES = tests/unit/test_engine_reload.c
+tests_unit_test_engine_reload_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_engine_reload_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_tls_records_SOURCES = tests/unit/test_tls_records.c
 tests_unit_test_tls_records_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_tls_records_LDADD = $(KAGAMI_LIBS)
@@ -113,6 +116,8 @@ tests_report_events_LDADD = $(KAGAMI_LIBS)
 
 SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
 	tests/offline-nodrop.sh tests/live-lo.sh tests/nids-evict.sh tests/fuzz-replay.sh tests/caps.sh \
+	tests/capture-loss.sh tests/live-netns.sh tests/forward.sh tests/rotate.sh tests/unix-socket.sh \
+	tests/reload.sh tests/etc.sh \
 	tests/tls.sh tests/smb.sh tests/dns.sh tests/malformed-pcap.sh \
 	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh
 TESTS += $(SHELL_TESTS)

@@ -11,6 +11,13 @@ noinst_PROGRAMS += tools/pcapread
 tools_pcapread_SOURCES = tools/pcapread.c
 tools_pcapread_LDADD = $(PCAP_LIBS)
 
+# test helpers: a Fluent Forward collector and a unix-socket reader (tests/forward.sh, tests/unix-socket.sh)
+check_PROGRAMS += tools/fwd-collector tools/sockread
+tools_fwd_collector_SOURCES = tools/fwd-collector.c
+tools_fwd_collector_LDADD = $(KAGAMI_LIBS)
+tools_sockread_SOURCES = tools/sockread.c
+tools_sockread_LDADD = $(KAGAMI_LIBS)
+
 EXTRA_DIST += tools/mkmmdb.pl tools/geoip-install
 
 # make install: the default geolocation database too, when tools/geoip-install (tools/setup)
