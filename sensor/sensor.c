@@ -173,23 +173,20 @@ void sensor_reload(struct sensor_modules *m, const struct options *opt, struct e
 {
 	size_t failed = engine_reload(e); /* the engine modules' own hooks */
 	if (failed)
-		fprintf(stderr, "kagami: SIGHUP: %zu module%s kept the state loaded before
-", failed,
+		fprintf(stderr, "kagami: SIGHUP: %zu module%s kept the state loaded before\n", failed,
 			failed == 1 ? "" : "s");
 	if (!m->sig)
 		return;
 	char err[1024];
 	struct rule_set *rs;
 	if (load_rules(&rs, opt, (const char *const *)opt->rule_paths, opt->nrule_paths, err, sizeof(err)) != SIG_OK) {
-		fprintf(stderr, "kagami: rule reload failed, keeping the running rules: %s
-", err);
+		fprintf(stderr, "kagami: rule reload failed, keeping the running rules: %s\n", err);
 		sig_reload_failed(m->sig, err, engine_now(e));
 		return;
 	}
 	sig_swap(m->sig, rs);
 	if (rs->skipped)
-		fprintf(stderr, "kagami: rules reloaded: %zu rules, %zu malformed rules skipped
-", rs->n, rs->skipped);
+		fprintf(stderr, "kagami: rules reloaded: %zu rules, %zu malformed rules skipped\n", rs->n, rs->skipped);
 	sig_reload_done(m->sig, engine_now(e));
 }
 
