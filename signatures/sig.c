@@ -62,7 +62,7 @@ struct sig_flow {
 };
 
 struct sig_stats {
-	uint64_t packets, stream_chunks, evaluated, candidates, alerts, suppressed, step_limit, passed;
+	uint64_t packets, stream_chunks, stream_chunks_skipped, evaluated, candidates, alerts, suppressed, step_limit, passed;
 	uint64_t flow_states, flow_states_active, flow_states_capped, thr_full, reloads, reload_failures;
 	uint64_t deferred, deferred_truncated;
 };
@@ -81,6 +81,8 @@ struct sig {
 	size_t ncands;
 	bool has_stream_rules;
 	bool has_app_rules;          /* rules naming tls or smb in their header */
+	bool has_generic_stream;     /* stream rules with no app in their header (tcp, ip) */
+	bool app_tls, app_smb, app_dns, app_http; /* stream rules naming tls, smb, dns, http */
 	uint8_t *join;
 	/* a stream chunk delivered before the app layer had recognised the flow: the app rules
 	 * run on it in packet_done, once the dissector had its turn (SIG_PENDING_MAX bytes kept) */
@@ -137,6 +139,8 @@ static void size_for(struct sig *s)
 	s->fepoch = 0;
 	s->has_stream_rules = false;
 	s->has_app_rules = false;
+	s->has_generic_stream = false;
+	s->app_tls = s->app_smb = s->app_dns = s->app_http = false;
 	s->pend_f = NULL;
 	for (size_t i = 0; i < s->rs->n; i++) {
 		const struct rule *r = s->rs->rules[i];
@@ -144,6 +148,12 @@ static void size_for(struct sig *s)
 			s->has_stream_rules = true;
 			if (!strcmp(r->app, "tls") || !strcmp(r->app, "smb"))
 				s->has_app_rules = true;
+			if (!r->app[0])
+				s->has_generic_stream = true;
+			s->app_tls |= !strcmp(r->app, "tls");
+			s->app_smb |= !strcmp(r->app, "smb");
+			s->app_dns |= !strcmp(r->app, "dns");
+			s->app_http |= !strcmp(r->app, "http");
 		}
 	}
 }
@@ -869,6 +879,20 @@ static bool sig_wants_stream(void *ctx, const struct flow *f, enum flow_dir dir)
 	return s->has_stream_rules && f->proto == 6;
 }
 
+/* Could a stream rule naming an app (tls, smb, dns, http) apply to flow f, whose app-layer
+ * protocol is decided? The same header tests as the rule's own (dns: port 53; http: the
+ * HTTP dissector or ports 80, 8000, 8080), once per rule kind rather than per rule. */
+static bool stream_rules_apply(const struct sig *s, const struct flow *f)
+{
+	const char *app = applayer_proto_name(f);
+	if (app && ((s->app_tls && !strcmp(app, "tls")) || (s->app_smb && !strcmp(app, "smb")) ||
+		    (s->app_http && !strcmp(app, "http"))))
+		return true;
+	if (s->app_dns && (f->cport == 53 || f->sport == 53))
+		return true;
+	return s->app_http && (f->sport == 80 || f->sport == 8080 || f->sport == 8000);
+}
+
 static void sig_stream(void *ctx, struct engine *e, struct flow *f, enum flow_dir dir, const uint8_t *data,
 		       size_t len, int64_t ts_us)
 {
@@ -876,6 +900,12 @@ static void sig_stream(void *ctx, struct engine *e, struct flow *f, enum flow_di
 	struct sig *s = ctx;
 	if (!s->has_stream_rules || !len)
 		return;
+	if (!s->has_generic_stream && (f->app_id || f->app_failed) && !stream_rules_apply(s, f)) {
+		/* every stream rule names an app its header restricts to flows this one is not
+		 * (the app layer has decided): its bytes are neither copied nor scanned */
+		s->st.stream_chunks_skipped++;
+		return;
+	}
 	s->st.stream_chunks++;
 	struct sig_flow *fs = flow_state(s, f);
 	if (fs && f->gap_bytes[dir] != fs->gap_bytes[dir]) {
@@ -964,6 +994,7 @@ static void sig_stats_cb(void *ctx, struct engine *e, struct event *ev)
 	ev_u64(ev, "load_us", (uint64_t)s->rs->load_us);
 	ev_u64(ev, "packets_inspected", s->st.packets);
 	ev_u64(ev, "stream_chunks_inspected", s->st.stream_chunks);
+	ev_u64(ev, "stream_chunks_skipped", s->st.stream_chunks_skipped);
 	ev_u64(ev, "candidates", s->st.candidates);
 	ev_u64(ev, "rules_evaluated", s->st.evaluated);
 	ev_u64(ev, "alerts", s->st.alerts);

@@ -54,6 +54,19 @@ for f in "$P"/*.pcap; do
 	expect "$S" "$f" ""
 done
 
+# --- flows no stream rule can apply to are not scanned: with the shipped rules (every stream
+# rule names tls, smb or dns) an HTTP flow is skipped once the app layer has decided; one rule
+# with a bare tcp header brings every TCP flow back
+chunks() { # rules... -> "inspected skipped"
+	"$KAGAMI" -r "$P/http-killswitch.pcap" "$@" --stats-interval 0 --no-flows -w - | "$KAGAMI_CAT" -t stats |
+		tail -n 1 | jq -r '.stats.signatures | "\(.stream_chunks_inspected) \(.stream_chunks_skipped)"'
+}
+set -- $(chunks --rules "$S")
+[ "$2" -gt 0 ] || bad "shipped rules: no stream chunk of the HTTP flow skipped ($*)"
+printf 'alert tcp any any -> any any (msg:"any tcp"; content:"zzzz"; sid:5;)\n' >"$WORK/anytcp.rules"
+set -- $(chunks --rules "$S" --rules "$WORK/anytcp.rules")
+[ "$2" = 0 ] && [ "$1" -gt 0 ] || bad "a bare tcp rule: stream chunks inspected/skipped $*, expected all inspected"
+
 # --- stream matching: a content cut across two segments matches once per direction
 cat >"$WORK/split.rules" <<'R'
 alert tcp any any -> any any (msg:"marker to server"; flow:to_server,established; content:"split-marker-0123"; sid:1;)
