@@ -154,6 +154,25 @@ static int fail(struct output *o, int err, int eno)
 	return err;
 }
 
+/* Bytes at the start of buf.data[0..n) that are whole events: up to the last newline for
+ * JSON lines, the msgpack objects that fit for msgpack. */
+static size_t whole_events(const struct output *o, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)o->buf.data;
+	if (o->cfg.format == OUT_FMT_JSON) {
+		while (n > 0 && p[n - 1] != '\n')
+			n--;
+		return n;
+	}
+	size_t off = 0;
+	for (;;) {
+		size_t ol, bad;
+		if (off >= n || mp_object_size(p + off, n - off, &ol, &bad) != MP_OK || ol > n - off)
+			return off;
+		off += ol;
+	}
+}
+
 static int file_flush(struct output *o)
 {
 	if (o->err)
@@ -166,6 +185,8 @@ static int file_flush(struct output *o)
 				continue;
 			int eno = errno;
 			int err = eno == ENOSPC || eno == EDQUOT ? OUT_E_NOSPACE : eno == EPIPE ? OUT_E_PIPE : OUT_E_WRITE;
+			if (o->regular) /* keep the whole events that made it; fail() cuts the rest */
+				o->committed += (off_t)whole_events(o, off);
 			return fail(o, err, eno);
 		}
 		if (w == 0)

@@ -117,7 +117,7 @@ tests_report_events_LDADD = $(KAGAMI_LIBS)
 SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
 	tests/offline-nodrop.sh tests/live-lo.sh tests/nids-evict.sh tests/fuzz-replay.sh tests/caps.sh \
 	tests/capture-loss.sh tests/live-netns.sh tests/forward.sh tests/rotate.sh tests/unix-socket.sh \
-	tests/reload.sh tests/etc.sh \
+	tests/reload.sh tests/etc.sh tests/disk-full.sh \
 	tests/tls.sh tests/smb.sh tests/dns.sh tests/malformed-pcap.sh \
 	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh
 TESTS += $(SHELL_TESTS)
