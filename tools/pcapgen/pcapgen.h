@@ -139,6 +139,8 @@ bool pg_script_add(struct pg_script *s, int dir, const uint8_t *data, size_t len
 /* A TLS 1.2 session: hellos, key exchange, a request and about resp bytes of answer in
  * application data records; attack = a Heartbleed request answered with leaked memory. */
 void pg_tls_bench_script(struct pg_script *s, struct pg_rng *r, const char *sni, size_t req, size_t resp, bool attack);
+/* A benign SMB1 file-share session: logon, tree connect, about len bytes written (data[] cycled). */
+void pg_smb_bench_script(struct pg_script *s, const uint8_t *data, size_t datalen, size_t len);
 
 /* ------------------------------------------------------------ scenarios */
 struct pg_scenario {

@@ -70,6 +70,8 @@ static void start(struct bsess *b, struct pg_writer *w, struct pg_rng *r, uint64
 		pg_tls_bench_script(&b->sc, r, sni, req, resp, n % 4096 == 4090);
 	} else if (port == 80 || port == 8080) {
 		http_script(&b->sc, r, n, resp);
+	} else if (port == 445) {
+		pg_smb_bench_script(&b->sc, blob + (n % 4096), sizeof(blob) - 4096, resp);
 	} else {
 		pg_script_add(&b->sc, PG_C2S, blob, req);
 		pg_script_add(&b->sc, PG_S2C, blob + (n % 4096), resp);

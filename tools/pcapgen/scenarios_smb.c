@@ -381,6 +381,53 @@ static void trans_resp(struct bb *b, const struct h1 *h, const uint8_t *data, ui
 	smb1_end(b);
 }
 
+/* ------------------------------------------------------------ benchmark sessions */
+
+/* A benign SMB1 file-share session for the benchmark mix: NEGOTIATE, SESSION_SETUP,
+ * TREE_CONNECT to a share, then WRITE_ANDX requests of up to 8 KiB carrying about len bytes of
+ * data (from data[], cycled), each answered with an empty success reply. */
+void pg_smb_bench_script(struct pg_script *sc, const uint8_t *data, size_t datalen, size_t len)
+{
+	static struct bb m;
+	struct h1 h = {.pid = 0xfeff};
+	h.cmd = 0x72;
+	h.mid = 1;
+	negotiate_req(&m, &h);
+	pg_script_add(sc, PG_C2S, m.b, m.n);
+	h.reply = true;
+	negotiate_resp(&m, &h);
+	pg_script_add(sc, PG_S2C, m.b, m.n);
+	h = (struct h1){.cmd = 0x73, .pid = 0xfeff, .mid = 2};
+	session_req(&m, &h);
+	pg_script_add(sc, PG_C2S, m.b, m.n);
+	h.reply = true;
+	h.uid = 2048;
+	session_resp(&m, &h);
+	pg_script_add(sc, PG_S2C, m.b, m.n);
+	h = (struct h1){.cmd = 0x75, .pid = 0xfeff, .mid = 3, .uid = 2048};
+	tree_req(&m, &h, "\\\\FS01\\SHARE");
+	pg_script_add(sc, PG_C2S, m.b, m.n);
+	h.reply = true;
+	h.tid = 2049;
+	tree_resp(&m, &h);
+	pg_script_add(sc, PG_S2C, m.b, m.n);
+	size_t done = 0;
+	for (uint16_t mid = 4; done < len && mid < 4 + (PG_SCRIPT_MSGS - 8) / 2; mid++) {
+		size_t k = len - done < 8192 ? len - done : 8192;
+		if (k > datalen)
+			k = datalen;
+		h = (struct h1){.cmd = 0x2f, .pid = 0xfeff, .mid = mid, .uid = 2048, .tid = 2049};
+		write_andx_req(&m, &h, 0x4000, data, (uint16_t)k);
+		if (!pg_script_add(sc, PG_C2S, m.b, m.n))
+			return;
+		h.reply = true;
+		smb1_empty(&m, &h);
+		if (!pg_script_add(sc, PG_S2C, m.b, m.n))
+			return;
+		done += k;
+	}
+}
+
 /* ------------------------------------------------------------ sessions */
 
 struct sess {
