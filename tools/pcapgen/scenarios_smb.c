@@ -16,7 +16,8 @@ struct bb {
 
 static void put(struct bb *b, const void *p, size_t n)
 {
-	memcpy(b->b + b->n, p, n);
+	if (n) /* p may be NULL for an empty field */
+		memcpy(b->b + b->n, p, n);
 	b->n += n;
 }
 static void u8(struct bb *b, uint8_t v) { b->b[b->n++] = v; }
