@@ -110,7 +110,9 @@ static bool join_fanout(pcap_t *p, const struct capture_cfg *cfg, char *errbuf, 
 #ifdef PACKET_FANOUT_FLAG_DEFRAG
 	mode |= PACKET_FANOUT_FLAG_DEFRAG;
 #endif
-	int arg = (cfg->fanout_group & 0xffff) | (mode << 16);
+	/* group id in the low 16 bits, mode and flags in the high ones (unsigned: the DEFRAG
+	 * flag 0x8000 shifted 16 places does not fit an int) */
+	uint32_t arg = ((uint32_t)cfg->fanout_group & 0xffffu) | ((uint32_t)mode << 16);
 	if (fd < 0 || setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
 		snprintf(errbuf, errlen, "cannot join PACKET_FANOUT group %d on %s: %s", cfg->fanout_group, cfg->iface,
 			 strerror(errno));
