@@ -85,14 +85,17 @@ check "--observe-top 3" '.[0] | (.ports.top | length) == 3 and (.new.ports | len
 events "$CAP" --no-observe >"$WORK/off.jsonl"
 check "--no-observe" 'map(select(.event_type == "observation")) | length == 0' "$WORK/off.jsonl"
 
-# approximate: 16 keys per table; totals stay exact, every reported count is at least the
-# true one and at most true + its error (Space-Saving), the event says it is approximate
+# approximate: 16 keys per table; packet totals stay exact, every reported count is at least the
+# true one and at most true + its error (Space-Saving), the event says it is approximate; the
+# distinct-port count is then an estimate whose hash is keyed at random per run (within 2 of 45)
 events "$CAP" --observe-max-keys 16 | jq -c 'select(.event_type == "observation") | .observation' >"$WORK/ap.jsonl"
 jq -s -c '.[0]' "$O" >"$WORK/e1.json"
 jq -s -c '.[0]' "$WORK/ap.jsonl" >"$WORK/a1.json"
 cat "$WORK/e1.json" "$WORK/a1.json" >"$WORK/pair.jsonl"
+echo "note: approximate ports: $(jq -s -c '.[1].ports | del(.top)' "$WORK/pair.jsonl" | head -c 400)"
 check "approximate mode flagged with an error bound; totals exact" \
-	'.[1].ports | .approximate == true and .error_bound > 0 and .packets == 57 and .ports == 45' "$WORK/pair.jsonl"
+	'.[1].ports | .approximate == true and .error_bound > 0 and .packets == 57 and (.ports - 45) as $d | $d >= -2 and $d <= 2' \
+	"$WORK/pair.jsonl"
 check "approximate counts within their bounds" \
 	'.[0].ports.top as $ex | .[1].ports.top | map(. as $a | ($ex | map(select(.port == $a.port and .proto == $a.proto))[0]) as $t |
 	  ($t == null) or ($a.packets >= $t.packets and $a.packets <= $t.packets + $a.packets_error)) | all' "$WORK/pair.jsonl"
