@@ -17,6 +17,7 @@
 #include "alert.h"
 #include "applayer.h"
 #include "cursor.h"
+#include "dissector.h"
 #include "event.h"
 #include "util.h"
 
@@ -83,6 +84,7 @@ struct sig {
 	bool has_app_rules;          /* rules naming tls or smb in their header */
 	bool has_generic_stream;     /* stream rules with no app in their header (tcp, ip) */
 	bool app_tls, app_smb, app_dns, app_http; /* stream rules naming tls, smb, dns, http */
+	uint64_t stream_app_ids;     /* bit app_id set: a stream rule names that dissector's app */
 	uint8_t *join;
 	/* a stream chunk delivered before the app layer had recognised the flow: the app rules
 	 * run on it in packet_done, once the dissector had its turn (SIG_PENDING_MAX bytes kept) */
@@ -155,6 +157,14 @@ static void size_for(struct sig *s)
 			s->app_dns |= !strcmp(r->app, "dns");
 			s->app_http |= !strcmp(r->app, "http");
 		}
+	}
+	/* once per rule load, so that a chunk's test is a bit test on the flow's app_id */
+	s->stream_app_ids = 0;
+	for (size_t i = 0; i < dissector_count && i + 1 < 64; i++) {
+		const char *dn = dissector_registry[i]->name;
+		if ((s->app_tls && !strcmp(dn, "tls")) || (s->app_smb && !strcmp(dn, "smb")) ||
+		    (s->app_http && !strcmp(dn, "http")))
+			s->stream_app_ids |= UINT64_C(1) << (i + 1);
 	}
 }
 
@@ -884,9 +894,7 @@ static bool sig_wants_stream(void *ctx, const struct flow *f, enum flow_dir dir)
  * HTTP dissector or ports 80, 8000, 8080), once per rule kind rather than per rule. */
 static bool stream_rules_apply(const struct sig *s, const struct flow *f)
 {
-	const char *app = applayer_proto_name(f);
-	if (app && ((s->app_tls && !strcmp(app, "tls")) || (s->app_smb && !strcmp(app, "smb")) ||
-		    (s->app_http && !strcmp(app, "http"))))
+	if (f->app_id && f->app_id < 64 && (s->stream_app_ids >> f->app_id & 1))
 		return true;
 	if (s->app_dns && (f->cport == 53 || f->sport == 53))
 		return true;
