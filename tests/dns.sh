@@ -8,14 +8,6 @@ need jq
 scratch
 P="$top_srcdir/pcaps"
 status=0
-check() { # description jq-expression-that-must-be-true file
-	if ! jq -e -s "$2" "$3" >/dev/null; then
-		echo "FAIL: $1"
-		status=1
-	fi
-}
-ev() { events "$1" --no-flows >"$WORK/$(basename "$1").json"; echo "$WORK/$(basename "$1").json"; }
-alert() { echo "[.[] | select(.alert.signature_id == $1)]"; }
 ks_alerts='[.[] | select(.event_type == "alert" and .alert.signature_id >= 9003000 and .alert.signature_id < 9004000)]'
 
 f=$(ev "$P/dns-killswitch-udp.pcap")

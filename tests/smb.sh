@@ -8,15 +8,6 @@ need jq
 scratch
 P="$top_srcdir/pcaps"
 status=0
-check() { # description jq-expression-that-must-be-true file
-	if ! jq -e -s "$2" "$3" >/dev/null; then
-		echo "FAIL: $1"
-		status=1
-	fi
-}
-ev() { events "$1" --no-flows >"$WORK/$(basename "$1").json"; echo "$WORK/$(basename "$1").json"; }
-sids() { echo "[.[] | select(.event_type == \"alert\") | .alert.signature_id]"; }
-alert() { echo "[.[] | select(.alert.signature_id == $1)]"; }
 hostv() { echo "[.[] | select(.event_type == \"smb_host_verdict\" and .smb_host_verdict.host == \"$1\")][0].smb_host_verdict.verdict"; }
 only_policy() { echo "[.[] | select(.event_type == \"alert\" and .alert.signature_id >= 9002000 and .alert.signature_id < 9003000 and .alert.signature_id != 9002001)] | length == 0"; }
 

@@ -8,14 +8,6 @@ need jq
 scratch
 P="$top_srcdir/pcaps"
 status=0
-check() { # description jq-expression-that-must-be-true file
-	if ! jq -e -s "$2" "$3" >/dev/null; then
-		echo "FAIL: $1"
-		status=1
-	fi
-}
-ev() { events "$1" --no-flows >"$WORK/$(basename "$1").json"; echo "$WORK/$(basename "$1").json"; }
-sids() { echo "[.[] | select(.event_type == \"alert\") | .alert.signature_id]"; }
 verdict() { echo "[.[] | select(.event_type == \"heartbleed\") | .heartbleed][0]"; }
 
 # --- generated captures

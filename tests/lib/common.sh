@@ -44,3 +44,18 @@ events() {
 	shift
 	"$KAGAMI" -r "$f" --stats-interval 0 --no-stats "$@" -w - | "$KAGAMI_CAT" --sort-keys
 }
+
+# Protocol tests (smb, dns, tls): jq assertions over the events of a capture.
+# check DESCRIPTION JQ-EXPRESSION FILE: the expression (over the file slurped) must be true;
+# a failure is printed and sets status=1, so that one run reports every failed check.
+check() {
+	if ! jq -e -s "$2" "$3" >/dev/null; then
+		echo "FAIL: $1"
+		status=1
+	fi
+}
+# ev CAPTURE: write its events (no flow events) to $WORK and print the file's name
+ev() { events "$1" --no-flows >"$WORK/$(basename "$1").json"; echo "$WORK/$(basename "$1").json"; }
+# jq expressions: the alert sids of a file; the alerts of one sid
+sids() { echo "[.[] | select(.event_type == \"alert\") | .alert.signature_id]"; }
+alert() { echo "[.[] | select(.alert.signature_id == $1)]"; }
