@@ -382,6 +382,45 @@ static void trans_resp(struct bb *b, const struct h1 *h, const uint8_t *data, ui
 	smb1_end(b);
 }
 
+/* ------------------------------------------------------------ logon */
+
+/* Where a message goes: a capture's TCP session or a benchmark script (dir PG_C2S/PG_S2C). */
+typedef void (*emit_fn)(void *ctx, int dir, const struct bb *m);
+
+/* NEGOTIATE, anonymous SESSION_SETUP and TREE_CONNECT to path, each request answered with
+ * success; h keeps the ids the server assigned (uid 2048, tid 2049) for what follows. */
+static void logon_msgs(struct h1 *h, struct bb *m, const char *path, emit_fn emit, void *ctx)
+{
+	static const uint8_t cmds[3] = {0x72, 0x73, 0x75};
+	for (uint16_t i = 0; i < 3; i++) {
+		h->cmd = cmds[i];
+		h->reply = false;
+		h->status = 0;
+		h->mid = (uint16_t)(i + 1);
+		if (i == 0)
+			negotiate_req(m, h);
+		else if (i == 1)
+			session_req(m, h);
+		else
+			tree_req(m, h, path);
+		emit(ctx, PG_C2S, m);
+		if (i == 1)
+			h->uid = 2048;
+		if (i == 2)
+			h->tid = 2049;
+		h->reply = true;
+		if (i == 0)
+			negotiate_resp(m, h);
+		else if (i == 1)
+			session_resp(m, h);
+		else
+			tree_resp(m, h);
+		emit(ctx, PG_S2C, m);
+	}
+}
+
+static void script_emit(void *ctx, int dir, const struct bb *m) { pg_script_add(ctx, dir, m->b, m->n); }
+
 /* ------------------------------------------------------------ benchmark sessions */
 
 /* A benign SMB1 file-share session for the benchmark mix: NEGOTIATE, SESSION_SETUP,
@@ -391,27 +430,7 @@ void pg_smb_bench_script(struct pg_script *sc, const uint8_t *data, size_t datal
 {
 	static struct bb m;
 	struct h1 h = {.pid = 0xfeff};
-	h.cmd = 0x72;
-	h.mid = 1;
-	negotiate_req(&m, &h);
-	pg_script_add(sc, PG_C2S, m.b, m.n);
-	h.reply = true;
-	negotiate_resp(&m, &h);
-	pg_script_add(sc, PG_S2C, m.b, m.n);
-	h = (struct h1){.cmd = 0x73, .pid = 0xfeff, .mid = 2};
-	session_req(&m, &h);
-	pg_script_add(sc, PG_C2S, m.b, m.n);
-	h.reply = true;
-	h.uid = 2048;
-	session_resp(&m, &h);
-	pg_script_add(sc, PG_S2C, m.b, m.n);
-	h = (struct h1){.cmd = 0x75, .pid = 0xfeff, .mid = 3, .uid = 2048};
-	tree_req(&m, &h, "\\\\FS01\\SHARE");
-	pg_script_add(sc, PG_C2S, m.b, m.n);
-	h.reply = true;
-	h.tid = 2049;
-	tree_resp(&m, &h);
-	pg_script_add(sc, PG_S2C, m.b, m.n);
+	logon_msgs(&h, &m, "\\\\FS01\\SHARE", script_emit, sc);
 	size_t done = 0;
 	for (uint16_t mid = 4; done < len && mid < 4 + (PG_SCRIPT_MSGS - 8) / 2; mid++) {
 		size_t k = len - done < 8192 ? len - done : 8192;
@@ -463,6 +482,11 @@ static void next_conn(struct sess *s, const char *cli, uint16_t cport, const cha
 
 static void send_req(struct sess *s) { pg_tcp_send(&s->tcp, PG_C2S, s->m.b, s->m.n); }
 static void send_resp(struct sess *s) { pg_tcp_send(&s->tcp, PG_S2C, s->m.b, s->m.n); }
+static void sess_emit(void *ctx, int dir, const struct bb *m)
+{
+	struct sess *s = ctx;
+	pg_tcp_send(&s->tcp, dir, m->b, m->n);
+}
 
 /* Request then reply with the same header fields; the reply gets status and the server's ids. */
 static void reply_hdr(struct sess *s, uint8_t cmd, uint32_t status)
@@ -483,31 +507,12 @@ static void req_hdr(struct sess *s, uint8_t cmd, uint16_t mid)
  * before their checks). */
 static void logon_ipc(struct sess *s, const char *srv)
 {
-	req_hdr(s, 0x72, 1);
-	negotiate_req(&s->m, &s->h);
-	send_req(s);
-	reply_hdr(s, 0x72, 0);
-	negotiate_resp(&s->m, &s->h);
-	send_resp(s);
-	req_hdr(s, 0x73, 2);
-	session_req(&s->m, &s->h);
-	send_req(s);
-	s->h.uid = 2048;
-	reply_hdr(s, 0x73, 0);
-	session_resp(&s->m, &s->h);
-	send_resp(s);
 	char path[64];
 	size_t n = strlen(srv);
 	memcpy(path, "\\\\", 2);
 	memcpy(path + 2, srv, n);
 	memcpy(path + 2 + n, "\\IPC$", 6);
-	req_hdr(s, 0x75, 3);
-	tree_req(&s->m, &s->h, path);
-	send_req(s);
-	s->h.tid = 2049;
-	reply_hdr(s, 0x75, 0);
-	tree_resp(&s->m, &s->h);
-	send_resp(s);
+	logon_msgs(&s->h, &s->m, path, sess_emit, s);
 }
 
 /* The MS17-010 check: TRANSACTION PeekNamedPipe on FID 0 (MS-CIFS 2.2.5.11). */
