@@ -97,6 +97,24 @@ static bool no_new_privs(void)
  * - Without -u, a non-root process started with capabilities (file capabilities,
  *   systemd AmbientCapabilities=) gives them all up; root without -u stays root.
  */
+/* Staying the same user: empty the bounding and ambient sets (best effort: needs CAP_SETPCAP),
+ * then the effective, permitted and inheritable ones, and set no_new_privs. */
+static bool keep_user_shed_caps(char *errbuf, size_t errlen)
+{
+#ifdef HAVE_LINUX_CAPABILITY_H
+	drop_bounding_and_ambient();
+	if (!caps_clear() || caps_any()) {
+		snprintf(errbuf, errlen, "cannot give up capabilities: %s", strerror(errno));
+		return false;
+	}
+#endif
+	if (!no_new_privs()) {
+		snprintf(errbuf, errlen, "cannot set no_new_privs: %s", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 bool sensor_drop_privileges(const struct options *opt, char *errbuf, size_t errlen)
 {
 	if (!opt->user) {
@@ -105,17 +123,8 @@ bool sensor_drop_privileges(const struct options *opt, char *errbuf, size_t errl
 #ifdef HAVE_LINUX_CAPABILITY_H
 		if (!caps_any())
 			return true;
-		drop_bounding_and_ambient(); /* best effort: needs CAP_SETPCAP */
-		if (!caps_clear() || caps_any()) {
-			snprintf(errbuf, errlen, "cannot give up capabilities: %s", strerror(errno));
-			return false;
-		}
 #endif
-		if (!no_new_privs()) {
-			snprintf(errbuf, errlen, "cannot set no_new_privs: %s", strerror(errno));
-			return false;
-		}
-		return true;
+		return keep_user_shed_caps(errbuf, errlen);
 	}
 	errno = 0;
 	struct passwd *pw = getpwnam(opt->user);
@@ -133,18 +142,7 @@ bool sensor_drop_privileges(const struct options *opt, char *errbuf, size_t errl
 			snprintf(errbuf, errlen, "cannot switch to user '%s': not running as root", opt->user);
 			return false;
 		}
-#ifdef HAVE_LINUX_CAPABILITY_H
-		drop_bounding_and_ambient();
-		if (!caps_clear() || caps_any()) {
-			snprintf(errbuf, errlen, "cannot give up capabilities: %s", strerror(errno));
-			return false;
-		}
-#endif
-		if (!no_new_privs()) {
-			snprintf(errbuf, errlen, "cannot set no_new_privs: %s", strerror(errno));
-			return false;
-		}
-		return true;
+		return keep_user_shed_caps(errbuf, errlen);
 	}
 	if (!drop_bounding_and_ambient()) {
 		snprintf(errbuf, errlen, "cannot empty the capability bounding set: %s", strerror(errno));
