@@ -30,8 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../sensor/event.h"
-#include "../sensor/flow.h"
+#include "flow/flow.h"
+#include "output/event.h"
 
 enum probe_result {
 	PROBE_NO = 0,   /* not this protocol */

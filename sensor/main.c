@@ -1,5 +1,5 @@
 /* main.c - kagami(8): the sensor's command line, start-up, main loop and shut-down.
- * With -i and -j N (N > 1) the process becomes a supervisor of N workers (supervisor.c). */
+ * With -i and -j N (N > 1) the process becomes a supervisor of N workers (workers/supervisor.h). */
 #include "config.h"
 
 #include <errno.h>
@@ -12,16 +12,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "capture.h"
-#include "engine.h"
-#include "event.h"
-#include "mpjson.h"
+#include "capture/capture.h"
+#include "capture/privs.h"
+#include "capture/ring.h"
+#include "engine/engine.h"
+#include "engine/streamdigest.h"
 #include "options.h"
-#include "output.h"
-#include "ring.h"
+#include "output/event.h"
+#include "output/mpjson.h"
+#include "output/output.h"
 #include "sensor.h"
-#include "streamdigest.h"
-#include "util.h"
+#include "util/util.h"
+#include "workers/supervisor.h"
 
 static volatile sig_atomic_t sig_stop, sig_stats, sig_hup;
 
@@ -49,13 +51,6 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN); /* a closed output pipe is an EPIPE we report */
 }
 
-int64_t sensor_wall_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void refresh_counters(struct engine *e, struct capture *cap)
 {
 	struct capture_stats cs;
@@ -72,6 +67,8 @@ static void refresh_counters(struct engine *e, struct capture *cap)
 	engine_set_capture_counters(e, &cc);
 }
 
+static int run(struct options *opt);
+
 int main(int argc, char **argv)
 {
 	struct options opt;
@@ -81,12 +78,13 @@ int main(int argc, char **argv)
 		options_free(&opt);
 		return pr == OPT_EXIT_OK ? KG_EXIT_OK : KG_EXIT_USAGE;
 	}
-	int rc = sensor_run(&opt);
+	int rc = run(&opt);
 	options_free(&opt);
 	return rc;
 }
 
-void sensor_output_cfg(const struct options *opt, struct output_cfg *oc)
+/* The output configuration the options ask for. */
+static void output_cfg_of(const struct options *opt, struct output_cfg *oc)
 {
 	memset(oc, 0, sizeof(*oc));
 	oc->path = opt->output_path;
@@ -103,7 +101,7 @@ void sensor_output_cfg(const struct options *opt, struct output_cfg *oc)
 	oc->usock = opt->unix_socket ? &opt->usock : NULL;
 }
 
-bool sensor_write_pidfile(const struct options *opt, char *errbuf, size_t errlen)
+static bool write_pidfile(const struct options *opt, char *errbuf, size_t errlen)
 {
 	if (!opt->pidfile)
 		return true;
@@ -122,14 +120,18 @@ bool sensor_write_pidfile(const struct options *opt, char *errbuf, size_t errlen
 	return ok;
 }
 
-void sensor_remove_pidfile(const struct options *opt)
+static void remove_pidfile(const struct options *opt)
 {
 	/* after dropping privileges the directory may not let us: systemd does not need it */
 	if (opt->pidfile)
 		unlink(opt->pidfile);
 }
 
-int sensor_analyse(struct options *opt, struct capture *cap, struct ring *ring, struct output *out,
+/* Run the analysis of one capture into out until its input ends or SIGTERM/SIGINT;
+ * SIGUSR1 writes a stats event, SIGHUP reloads and reopens out. extra (may be
+ * NULL) is one more engine module. Returns an exit code (enum kg_exit); out is
+ * flushed, not closed. */
+static int analyse(struct options *opt, struct capture *cap, struct ring *ring, struct output *out,
 		   const struct engine_module *extra)
 {
 	char err[1024] = "";
@@ -194,7 +196,7 @@ int sensor_analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 		/* wake up now and then even offline: signals, rotation by time, flushing */
 		struct ring_rec *rec = ring_peek(ring, 100);
 		if (!rec || (++n & 4095) == 0) {
-			int64_t now = sensor_wall_us();
+			int64_t now = kg_wall_us();
 			if (now >= next_tick) { /* rotation by time, buffered events written out */
 				next_tick = now + 100000;
 				if (output_tick(out, now) != OUT_OK)
@@ -206,7 +208,7 @@ int sensor_analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 				capture_stop(cap); /* again: the reader may have missed the wake-up */
 			if (live) {
 				refresh_counters(eng, cap);
-				engine_tick(eng, sensor_wall_us());
+				engine_tick(eng, kg_wall_us());
 			}
 			continue;
 		}
@@ -266,7 +268,7 @@ static int single_run(struct options *opt)
 		ring_free(ring);
 		return KG_EXIT_INPUT;
 	}
-	if (!sensor_write_pidfile(opt, err, sizeof(err)) || !sensor_drop_privileges(opt, err, sizeof(err))) {
+	if (!write_pidfile(opt, err, sizeof(err)) || !privs_drop(opt->user, err, sizeof(err))) {
 		fprintf(stderr, "kagami: %s\n", err);
 		capture_free(cap);
 		ring_free(ring);
@@ -274,27 +276,87 @@ static int single_run(struct options *opt)
 	}
 	/* outputs are opened without privileges: files, spool and socket belong to the user */
 	struct output_cfg ocfg;
-	sensor_output_cfg(opt, &ocfg);
+	output_cfg_of(opt, &ocfg);
 	struct output *out;
 	if (output_open(&ocfg, &out, err, sizeof(err)) != OUT_OK) {
 		fprintf(stderr, "kagami: %s\n", err);
 		capture_free(cap);
 		ring_free(ring);
-		sensor_remove_pidfile(opt);
+		remove_pidfile(opt);
 		return KG_EXIT_OUTPUT;
 	}
-	int exit_code = sensor_analyse(opt, cap, ring, out, NULL);
+	int exit_code = analyse(opt, cap, ring, out, NULL);
 	capture_free(cap);
 	ring_free(ring);
 	if (output_close(out) != OUT_OK && exit_code == KG_EXIT_OK) {
 		fprintf(stderr, "kagami: closing the output failed\n");
 		exit_code = KG_EXIT_OUTPUT;
 	}
-	sensor_remove_pidfile(opt);
+	remove_pidfile(opt);
 	return exit_code;
 }
 
-int sensor_run(struct options *opt)
+/* ---- -i IFACE -j N: what the supervisor needs of the program (workers/supervisor.h) */
+
+struct worker_info {
+	int id;
+};
+
+static void worker_stats(void *ctx, struct engine *e, struct event *ev)
+{
+	const struct worker_info *w = ctx;
+	(void)e;
+	ev_u64(ev, "id", (uint64_t)w->id);
+	ev_u64(ev, "pid", (uint64_t)getpid());
+}
+
+static int app_analyse(void *ctx, struct capture *cap, struct ring *ring, struct output *out, int worker)
+{
+	struct worker_info wi = {.id = worker};
+	struct engine_module m = {.name = "worker", .ctx = &wi, .stats = worker_stats};
+	return analyse(ctx, cap, ring, out, &m);
+}
+
+static bool app_drop_privileges(void *ctx, char *errbuf, size_t errlen)
+{
+	const struct options *opt = ctx;
+	return write_pidfile(opt, errbuf, errlen) && privs_drop(opt->user, errbuf, errlen);
+}
+
+static bool app_check(void *ctx, struct emitter *em, char *errbuf, size_t errlen)
+{
+	struct sensor_modules mods;
+	if (!sensor_modules_init(&mods, ctx, em, errbuf, errlen))
+		return false;
+	sensor_modules_free(&mods);
+	return true;
+}
+
+static void app_done(void *ctx) { remove_pidfile(ctx); }
+
+static int supervise(struct options *opt)
+{
+	struct supervisor_cfg sc = {
+		.cap = opt->cap,
+		.workers = opt->workers,
+		.ring_bytes = opt->ring_bytes,
+		.sensor_name = opt->sensor_name,
+	};
+	/* spare handles only matter once privileges are gone */
+	if (opt->user || geteuid() != 0)
+		sc.spares = opt->worker_spares_set ? opt->worker_spares : 1;
+	output_cfg_of(opt, &sc.out);
+	struct supervisor_app app = {
+		.ctx = opt,
+		.analyse = app_analyse,
+		.drop_privileges = app_drop_privileges,
+		.check = app_check,
+		.done = app_done,
+	};
+	return supervisor_run(&sc, &app);
+}
+
+static int run(struct options *opt)
 {
 	if (opt->test_rules)
 		return sensor_test_rules(opt);
@@ -319,6 +381,6 @@ int sensor_run(struct options *opt)
 		return KG_EXIT_USAGE;
 	}
 	if (opt->workers > 1)
-		return supervisor_run(opt);
+		return supervise(opt);
 	return single_run(opt);
 }

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mpjson.h"
-#include "util.h"
+#include "output/mpjson.h"
+#include "util/util.h"
 
 enum arg { NOARG = 0, ARG = 1 };
 

@@ -8,11 +8,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "capture.h"
-#include "engine.h"
-#include "output.h"
-#include "output_forward.h"
-#include "output_unix.h"
+#include "capture/capture.h"
+#include "engine/engine.h"
+#include "output/output.h"
+#include "output/output_forward.h"
+#include "output/output_unix.h"
 
 #define MAX_VARS 64
 

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geo.h"
-#include "observe.h"
-#include "sig.h"
-#include "util.h"
+#include "enrich/geo.h"
+#include "enrich/observe.h"
+#include "signatures/sig.h"
+#include "util/util.h"
 
 /* ---------------------------------------------------------------- geolocation and observation */
 

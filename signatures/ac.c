@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "util/util.h"
 
 #define AC_OUT_FLAG 0x80000000u /* in a transition: the target state has outputs */
 #define AC_MAX_STATES 0x7fffffffu

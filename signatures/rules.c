@@ -19,7 +19,7 @@
 #include <pcre2.h>
 
 #include "ac.h"
-#include "util.h"
+#include "util/util.h"
 
 #define MAX_VAR_DEPTH 8     /* $VAR expansions nested */
 #define MAX_LIST_ITEMS 4096 /* items in one address or port list */

@@ -14,12 +14,12 @@
 #include <pcre2.h>
 
 #include "ac.h"
-#include "alert.h"
-#include "applayer.h"
-#include "cursor.h"
-#include "dissector.h"
-#include "event.h"
-#include "util.h"
+#include "decode/cursor.h"
+#include "dissectors/dissector.h"
+#include "engine/applayer.h"
+#include "output/alert.h"
+#include "output/event.h"
+#include "util/util.h"
 
 #define SIG_TAIL 512           /* stream bytes kept per direction so a match may straddle deliveries */
 #define SIG_JOIN_NEW 512       /* new bytes joined to the tail for the straddling pass */

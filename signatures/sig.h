@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "engine.h"
+#include "engine/engine.h"
 #include "rules.h"
 
 enum sig_err { SIG_OK = 0, SIG_ERR_RULES, SIG_ERR_EMPTY };

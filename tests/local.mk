@@ -24,7 +24,11 @@ tests_unit_test_engine_reload_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_tls_records_SOURCES = tests/unit/test_tls_records.c
 tests_unit_test_tls_records_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_tls_records_LDADD = $(KAGAMI_LIBS)
-UNIT_TESTS += tests/unit/test_geo tests/unit/test_smb_records tests/unit/test_dns_records tests/unit/test_rules
+UNIT_TESTS += tests/unit/test_geo tests/unit/test_smb_records tests/unit/test_dns_records tests/unit/test_rules \
+	tests/unit/test_nbio
+tests_unit_test_nbio_SOURCES = tests/unit/test_nbio.c
+tests_unit_test_nbio_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_nbio_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_smb_records_SOURCES = tests/unit/test_smb_records.c
 tests_unit_test_smb_records_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_smb_records_LDADD = $(KAGAMI_LIBS)
@@ -119,7 +123,7 @@ SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh 
 	tests/capture-loss.sh tests/live-netns.sh tests/forward.sh tests/rotate.sh tests/unix-socket.sh \
 	tests/reload.sh tests/etc.sh tests/disk-full.sh \
 	tests/tls.sh tests/smb.sh tests/dns.sh tests/malformed-pcap.sh \
-	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh
+	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh tests/layering.sh
 TESTS += $(SHELL_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)

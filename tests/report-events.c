@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "event.h"
-#include "output.h"
-#include "util.h"
+#include "output/event.h"
+#include "output/output.h"
+#include "util/util.h"
 
 #define T0 1700006400000000LL /* 2023-11-15T00:00:00Z */
 #define MIN 60000000LL

@@ -1,8 +1,8 @@
 /* bench-prefilter.c - the rule prefilter alone: kagami's Aho-Corasick (signatures/ac.c) beside
  * Hyperscan (Intel, BSD licence; Debian libhyperscan-dev) on the same literal patterns and bytes.
  * Not built by make (Hyperscan is not a kagami dependency); figures for README "Signatures":
- *   cc -O2 -std=gnu11 -I. -Isensor -Isignatures tools/bench-prefilter.c signatures/ac.c \
- *      sensor/util.c -lhs -lm -o /tmp/bench-prefilter && /tmp/bench-prefilter FILE [N...]
+ *   cc -O2 -std=gnu11 -I. -Isensor tools/bench-prefilter.c signatures/ac.c \
+ *      sensor/util/util.c -lhs -lm -o /tmp/bench-prefilter && /tmp/bench-prefilter FILE [N...]
  * FILE is scanned as one buffer (e.g. a capture); N patterns of 6-14 random characters
  * (the same generator as tools/bench-rules), case-insensitive, every match reported. */
 #include "config.h"
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ac.h"
+#include "signatures/ac.h"
 
 static double now(void)
 {

@@ -23,8 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mpjson.h"
-#include "util.h"
+#include "output/mpjson.h"
+#include "util/util.h"
 
 static FILE *out;
 static long ack_limit = -1;

@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert.h"
-#include "dissector.h"
+#include "dissectors/dissector.h"
 #include "dns_records.h"
-#include "util.h"
+#include "output/alert.h"
+#include "util/util.h"
 
 #define MAX_PENDING 32
 #define MAX_EVENTS 1024

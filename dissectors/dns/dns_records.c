@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
+#include "util/util.h"
 
 enum cur_status dns_header(struct cursor *c, struct dns_hdr *h)
 {

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cursor.h"
+#include "decode/cursor.h"
 
 #define DNS_HDR_LEN 12
 #define DNS_NAME_WIRE_MAX 255 /* RFC 1035 2.3.4 */

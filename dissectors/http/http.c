@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert.h"
-#include "dissector.h"
-#include "dns/dns_records.h"
+#include "dissectors/dissector.h"
+#include "dissectors/dns/dns_records.h"
 #include "http_records.h"
-#include "util.h"
+#include "output/alert.h"
+#include "util/util.h"
 
 #define MAX_EVENTS 256
 

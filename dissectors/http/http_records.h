@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cursor.h"
+#include "decode/cursor.h"
 
 #define HTTP_HEAD_MAX 16384 /* request line and header fields, CRLFCRLF included */
 

@@ -38,10 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert.h"
-#include "dissector.h"
+#include "dissectors/dissector.h"
+#include "output/alert.h"
 #include "smb_records.h"
-#include "util.h"
+#include "util/util.h"
 
 #define WHOLE_MAX 8192          /* messages parsed whole up to this size */
 #define PREFIX_LEN 1024         /* larger ones: parsed from this many of their first bytes */

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "util.h"
+#include "util/util.h"
 
 /* ------------------------------------------------------------ NetBIOS */
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cursor.h"
+#include "decode/cursor.h"
 
 /* ------------------------------------------------------------ NetBIOS session service */
 

@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alert.h"
-#include "dissector.h"
+#include "dissectors/dissector.h"
+#include "output/alert.h"
 #include "tls_records.h"
-#include "util.h"
+#include "util/util.h"
 
 #define MAX_RECORDS_PER_CALL 512
 #define HS_MAX (128 * 1024) /* a handshake message larger than this is skipped */

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cursor.h"
-#include "util.h"
+#include "decode/cursor.h"
+#include "util/util.h"
 
 enum {
 	TLS_CT_CHANGE_CIPHER_SPEC = 20,

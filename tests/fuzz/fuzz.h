@@ -9,8 +9,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #include <stdlib.h>
 
-#include "event.h"
-#include "output.h"
+#include "output/event.h"
+#include "output/output.h"
 
 /* Events of a fuzz run go to /dev/null through the real encoder. */
 static inline struct emitter *fuzz_emitter(struct output **out)

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../dissectors/dissector.h"
-#include "applayer.h"
-#include "event.h"
+#include "dissectors/dissector.h"
+#include "engine/applayer.h"
 #include "fuzz.h"
-#include "output.h"
+#include "output/event.h"
+#include "output/output.h"
 
 #ifndef FUZZ_PROTO
 #error FUZZ_PROTO must name the dissector to fuzz

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "event.h"
+#include "engine/engine.h"
 #include "fuzz.h"
-#include "output.h"
+#include "output/event.h"
+#include "output/output.h"
 
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "mpjson.h"
-#include "util.h"
+#include "output/mpjson.h"
+#include "util/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "rules.h"
-#include "sig.h"
+#include "signatures/rules.h"
+#include "signatures/sig.h"
 
 static const char *fuzz_var(void *ctx, const char *name)
 {

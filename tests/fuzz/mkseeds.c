@@ -11,11 +11,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "applayer.h"
-#include "engine.h"
-#include "event.h"
-#include "output.h"
-#include "util.h"
+#include "engine/applayer.h"
+#include "engine/engine.h"
+#include "output/event.h"
+#include "output/output.h"
+#include "util/util.h"
 
 #define SEED_MAX (64 * 1024)
 

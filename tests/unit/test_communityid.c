@@ -3,9 +3,9 @@
 #include "config.h"
 
 #include "check.h"
-#include "communityid.h"
-#include "decode.h"
-#include "util.h"
+#include "decode/decode.h"
+#include "flow/communityid.h"
+#include "util/util.h"
 
 struct vec {
 	uint8_t proto;

@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "check.h"
-#include "cursor.h"
+#include "decode/cursor.h"
 
 int main(void)
 {

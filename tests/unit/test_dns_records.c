@@ -4,8 +4,8 @@
 #include "config.h"
 
 #include "check.h"
-#include "dns/dns_records.h"
-#include "http/http_records.h"
+#include "dissectors/dns/dns_records.h"
+#include "dissectors/http/http_records.h"
 
 static bool name_is(const struct dns_name *n, const char *s)
 {

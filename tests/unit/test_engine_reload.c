@@ -4,8 +4,8 @@
 #include "config.h"
 
 #include "check.h"
-#include "engine.h"
-#include "output.h"
+#include "engine/engine.h"
+#include "output/output.h"
 
 struct probe {
 	int calls;

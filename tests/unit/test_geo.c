@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "geo.h"
-#include "util.h"
+#include "enrich/geo.h"
+#include "util/util.h"
 
 static enum geo_scope scope(const char *ip)
 {

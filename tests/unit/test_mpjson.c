@@ -6,10 +6,10 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "event.h"
-#include "mpjson.h"
-#include "output.h"
-#include "util.h"
+#include "output/event.h"
+#include "output/mpjson.h"
+#include "output/output.h"
+#include "util/util.h"
 
 int main(void)
 {

@@ -3,8 +3,8 @@
 #include "config.h"
 
 #include "check.h"
-#include "reasm.h"
-#include "util.h"
+#include "flow/reasm.h"
+#include "util/util.h"
 
 struct sink {
 	uint8_t got[2][65536];

@@ -5,11 +5,11 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "ac.h"
 #include "check.h"
-#include "rules.h"
-#include "sig.h"
-#include "util.h"
+#include "signatures/ac.h"
+#include "signatures/rules.h"
+#include "signatures/sig.h"
+#include "util/util.h"
 
 static const char *test_var(void *ctx, const char *name)
 {

@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "check.h"
-#include "smb/smb_records.h"
+#include "dissectors/smb/smb_records.h"
 
 /* nmap's MS17-010 check: TRANSACTION, setup {0x0023 PeekNamedPipe, FID 0}, name "\PIPE\" */
 static const uint8_t peek[] = {

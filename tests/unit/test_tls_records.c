@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "check.h"
-#include "tls/tls_records.h"
+#include "dissectors/tls/tls_records.h"
 
 int main(void)
 {

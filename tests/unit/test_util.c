@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "util.h"
+#include "util/util.h"
 
 int main(void)
 {
