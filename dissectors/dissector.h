@@ -65,6 +65,11 @@ struct app_ctx {
  * that match on app-layer events; also counted in stats. */
 void app_raise_event(struct app_ctx *ctx, const char *name);
 
+struct inspect_tx;
+/* A transaction reached a progress point: hand its inspection buffers (dissectors/inspect.h)
+ * to the rules, now. tx and what it points to need only live during the call. */
+void app_inspect(struct app_ctx *ctx, const struct inspect_tx *tx);
+
 struct dissector {
 	const char *name;           /* the app_proto value in events, e.g. "tls" */
 	uint8_t ipproto;            /* 6 = TCP, 17 = UDP */

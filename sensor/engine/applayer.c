@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "dissectors/dissector.h"
+#include "dissectors/inspect.h"
+#include "engine.h"
 #include "util/util.h"
 
 #define PROBE_MAX_BYTES 2048
@@ -115,6 +117,16 @@ void app_raise_event(struct app_ctx *ctx, const char *name)
 		return;
 	if (s->nrecent < MAX_RECENT_EVENTS)
 		s->recent[s->nrecent++] = name;
+}
+
+void app_inspect(struct app_ctx *ctx, const struct inspect_tx *tx)
+{
+	struct applayer *al = ctx->engine;
+	al->st.inspections++;
+	if (tx->overflow)
+		al->st.inspect_overflows++;
+	if (ctx->flow)
+		engine_app_inspect(al->engine, ctx->flow, tx, ctx->ts_us);
 }
 
 void applayer_packet_begin(struct flow *f)

@@ -19,6 +19,8 @@ struct applayer_stats {
 	uint64_t gaps_resync;       /* gaps handed to a parser */
 	uint64_t gaps_skipped;      /* gaps that fell inside bytes the parser skipped anyway */
 	uint64_t events_raised;     /* app_raise_event() calls */
+	uint64_t inspections;       /* app_inspect() calls: transactions handed to the rules */
+	uint64_t inspect_overflows; /* of those, views that had more buffers than fit */
 };
 
 struct applayer *applayer_new(struct emitter *em, void *engine, uint64_t max_buffer);

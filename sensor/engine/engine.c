@@ -170,6 +170,13 @@ struct flow_table *engine_flows(struct engine *e) { return e->flows; }
 
 void engine_set_capture_counters(struct engine *e, const struct capture_counters *cc) { e->cap = *cc; }
 
+void engine_app_inspect(struct engine *e, struct flow *f, const struct inspect_tx *tx, int64_t ts_us)
+{
+	for (size_t i = 0; i < e->nmods; i++)
+		if (e->mods[i].inspect)
+			e->mods[i].inspect(e->mods[i].ctx, e, f, tx, ts_us);
+}
+
 void engine_count_decode_error(struct engine *e, enum decode_err kind)
 {
 	if ((unsigned)kind < DE__COUNT)
@@ -443,6 +450,8 @@ void engine_emit_stats(struct engine *e)
 	ev_u64(ev, "gaps_resync", as->gaps_resync);
 	ev_u64(ev, "gaps_skipped", as->gaps_skipped);
 	ev_u64(ev, "events_raised", as->events_raised);
+	ev_u64(ev, "inspections", as->inspections);
+	ev_u64(ev, "inspect_overflows", as->inspect_overflows);
 	applayer_stats_fields(e->app, ev);
 	ev_end_map(ev);
 

@@ -21,6 +21,7 @@
 
 struct engine;
 struct tcp_session;
+struct inspect_tx;
 
 struct engine_cfg {
 	struct decode_cfg decode;
@@ -50,6 +51,9 @@ struct engine_module {
 	 * events it caused are in applayer_recent_events() */
 	void (*packet_done)(void *ctx, struct engine *e, const struct packet *pkt, struct flow *f,
 			    enum flow_dir dir);
+	/* an app-layer transaction reached a progress point and published its inspection
+	 * buffers (dissectors/inspect.h; see there for the exactly-once contract) */
+	void (*inspect)(void *ctx, struct engine *e, struct flow *f, const struct inspect_tx *tx, int64_t ts_us);
 	/* new in-order stream bytes, each delivered exactly once */
 	void (*stream)(void *ctx, struct engine *e, struct flow *f, enum flow_dir dir, const uint8_t *data,
 		       size_t len, int64_t ts_us);
@@ -99,6 +103,8 @@ void engine_finish(struct engine *e);
 size_t engine_reload(struct engine *e);
 
 void engine_set_capture_counters(struct engine *e, const struct capture_counters *cc);
+/* The app layer's hand-over of a transaction view to the modules' inspect callbacks (engine/ only). */
+void engine_app_inspect(struct engine *e, struct flow *f, const struct inspect_tx *tx, int64_t ts_us);
 /* Count a decoding problem found outside the decoder (e.g. a clamped timestamp). */
 void engine_count_decode_error(struct engine *e, enum decode_err kind);
 
