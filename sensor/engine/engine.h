@@ -16,6 +16,7 @@
 #include "decode/decode.h"
 #include "decode/defrag.h"
 #include "decode/packet.h"
+#include "dissectors/dissector.h"
 #include "flow/flow.h"
 #include "output/event.h"
 
@@ -37,6 +38,7 @@ struct engine_cfg {
 	uint32_t stats_interval_s;   /* periodic stats event (0 = only at the end) */
 	bool emit_stats;
 	bool emit_flows;
+	struct app_settings app;     /* the dissectors' settings (--http-body-limit, ...) */
 };
 
 void engine_cfg_defaults(struct engine_cfg *cfg);
