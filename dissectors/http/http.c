@@ -45,8 +45,6 @@
 #define HTTP_FLOW_HELD_MAX (4u << 20)  /* bytes held by the open transactions of one flow */
 #define HTTP_TX_RECYCLE 4096           /* libhtp transactions per parser before it is replaced */
 #define HTTP_UPLOADS_MAX 16            /* files per request (multipart parts with a file name) */
-#define HTTP_DECOMPRESS_LAYERS 2       /* Suricata's response-body-decompress-layer-limit */
-#define HTTP_BOMB_LIMIT (1u << 20)     /* libhtp compression bomb limit, as Suricata sets it */
 
 static const struct alert_info killswitch_ai = {
 	1, 9003003, 1, "KAGAMI HTTP WannaCry kill-switch domain in an HTTP Host header", "trojan-activity", 1};
@@ -89,6 +87,8 @@ enum http_anom {
 	HA_MULTIPART_NO_FILEDATA,
 	HA_RANGE_INVALID,
 	HA_BYTERANGES,
+	HA_COMPRESSION_BOMB,
+	HA_TOO_MANY_LAYERS,
 	HA_GAP,
 	HA__COUNT
 };
@@ -128,6 +128,8 @@ static const char *const anom_names[HA__COUNT] = {
 	[HA_MULTIPART_NO_FILEDATA] = "http.multipart_no_filedata",
 	[HA_RANGE_INVALID] = "http.range_invalid",
 	[HA_BYTERANGES] = "http.response_multipart_byteranges",
+	[HA_COMPRESSION_BOMB] = "http.compression_bomb",
+	[HA_TOO_MANY_LAYERS] = "http.too_many_encoding_layers",
 	[HA_GAP] = "http.body_gap",
 };
 
@@ -227,6 +229,7 @@ struct http_tx {
 	struct http_file *up_cur;  /* the multipart part being received, or the PUT body */
 	bool put_upload;
 	struct http_mp *mp;
+	struct http_decoder *dec;  /* the response's Content-Encoding, undone here (not by libhtp) */
 	size_t held;               /* bytes of the buffers above (the flow's budget) */
 };
 
@@ -345,6 +348,10 @@ static void tx_free(struct http_flow *hf, struct http_tx *t)
 	if (t->mp) {
 		http_mp_free(t->mp);
 		free(t->mp);
+	}
+	if (t->dec) {
+		http_dec_free(t->dec);
+		free(t->dec);
 	}
 	hf->held -= t->held;
 	free(t);
@@ -1047,6 +1054,26 @@ static void strip_interim(struct http_tx *t)
 	raw->len -= cut;
 }
 
+static void body_bytes(struct http_flow *hf, struct http_tx *t, enum flow_dir dir, const uint8_t *p, size_t n);
+
+static void dec_emit(void *u, const uint8_t *p, size_t n)
+{
+	struct http_tx *t = u;
+	body_bytes(flow_of(t->htx), t, DIR_TO_CLIENT, p, n);
+}
+
+static void dec_event(void *u, enum http_dec_event e)
+{
+	struct http_tx *t = u;
+	struct http_flow *hf = flow_of(t->htx);
+	if (e == HTTP_DEC_ERROR)
+		raise(hf, t, HA_DECOMPRESSION_FAILED);
+	else if (e == HTTP_DEC_BOMB)
+		raise(hf, t, HA_COMPRESSION_BOMB);
+	else if (e == HTTP_DEC_LAYERS)
+		raise(hf, t, HA_TOO_MANY_LAYERS);
+}
+
 /* The response head is complete (the final answer's: interim 1xx ones are libhtp's). Returns
  * whether the protocol switched (CONNECT 2xx, 101): the stream goes back to recognition. */
 static bool response_head(struct http_flow *hf, struct http_tx *t)
@@ -1071,6 +1098,14 @@ static bool response_head(struct http_flow *hf, struct http_tx *t)
 	}
 	if (multipart_byteranges(x))
 		raise(hf, t, HA_BYTERANGES);
+	const bstr *ce = header_value(tab, "content-encoding");
+	if (ce) {
+		t->dec = kg_malloc(sizeof(*t->dec), "content decoder");
+		if (!http_dec_init(t->dec, bcur(ce), dec_emit, dec_event, t)) {
+			free(t->dec);
+			t->dec = NULL;
+		}
+	}
 	int st = x->response_status_number;
 	if ((x->request_method_number == HTP_M_CONNECT && st >= 200 && st < 300) || st == 101) {
 		/* a tunnel has no bodies: the transaction is complete */
@@ -1101,8 +1136,18 @@ static int cb_response_headers(htp_tx_t *x)
 static int cb_response_body_data(htp_tx_data_t *d)
 {
 	struct http_tx *t = tx_of(d->tx, false);
-	if (t && d->len > 0)
-		body_bytes(flow_of(d->tx), t, DIR_TO_CLIENT, d->data, d->len);
+	if (!t || d->len == 0)
+		return HTP_OK;
+	if (t->dec) {
+		if (d->data) {
+			http_dec_feed(t->dec, d->data, d->len);
+		} else {
+			http_dec_gap(t->dec); /* a coded stream cannot go on past a hole */
+			body_bytes(flow_of(d->tx), t, DIR_TO_CLIENT, NULL, d->len);
+		}
+		return HTP_OK;
+	}
+	body_bytes(flow_of(d->tx), t, DIR_TO_CLIENT, d->data, d->len);
 	return HTP_OK;
 }
 
@@ -1317,13 +1362,12 @@ static htp_cfg_t *make_cfg(void)
 	htp_config_set_parse_request_cookies(cfg, 0);
 	htp_config_set_parse_request_auth(cfg, 0);
 	htp_config_set_field_limits(cfg, HTTP_FIELD_LIMIT_SOFT, HTTP_FIELD_LIMIT_HARD);
-	htp_config_set_response_decompression(cfg, 1);
-	htp_config_set_response_decompression_layer_limit(cfg, HTTP_DECOMPRESS_LAYERS);
+	/* content codings are undone by http_records.c's decoder, not by libhtp: libhtp 0.5.42
+	 * chooses between zlib and raw deflate per delivered piece, so a "deflate" body sent a few
+	 * bytes per segment decodes to garbage (an evasion); its time limit also measures
+	 * wall-clock time, which would make the decoded bytes depend on the machine's load */
+	htp_config_set_response_decompression(cfg, 0);
 	htp_config_set_lzma_layers(cfg, 0);
-	htp_config_set_compression_bomb_limit(cfg, HTTP_BOMB_LIMIT);
-	/* libhtp's decompression time limit measures wall-clock time: off, so a loaded machine
-	 * decodes the same bytes as an idle one (the bomb limit still holds) */
-	htp_config_set_compression_time_limit(cfg, UINT32_MAX);
 	htp_config_set_number_headers_limit(cfg, HTTP_HEADERS_MAX);
 	htp_config_set_tx_auto_destroy(cfg, 1);
 	htp_config_set_log_level(cfg, HTP_LOG_WARNING);

@@ -4,7 +4,9 @@
 
 #include "http_records.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* ------------------------------------------------------------ character classes */
 
@@ -504,6 +506,195 @@ bool http_decimal_valid(struct cursor value)
 	struct cursor c = http_trim(value);
 	uint64_t v;
 	return decimal(&c, &v) && cur_empty(&c);
+}
+
+/* ------------------------------------------------------------ content codings */
+
+struct zl {
+	z_stream z;
+	bool ready;   /* inflateInit2 done */
+	bool between; /* a gzip member ended: another may follow */
+	bool ended;   /* the stream ended: later bytes are trailing garbage, ignored */
+};
+
+bool http_dec_init(struct http_decoder *d, struct cursor ce, http_dec_out emit, http_dec_ev event, void *u)
+{
+	memset(d, 0, sizeof(*d));
+	d->emit = emit;
+	d->event = event;
+	d->u = u;
+	enum http_coding list[HTTP_DECODE_LAYERS];
+	int n = 0;
+	bool unknown = false, too_many = false;
+	struct cursor c = ce;
+	while (!cur_empty(&c)) {
+		long comma = cur_find(&c, ",", 1);
+		struct cursor tok;
+		if (!cur_sub(&c, comma >= 0 ? (size_t)comma : cur_len(&c), &tok))
+			break;
+		if (comma >= 0)
+			cur_skip(&c, 1);
+		tok = http_media_type(tok); /* blanks and any ";parameter" off */
+		enum http_coding k;
+		if (cur_empty(&tok) || http_token_is(tok, "identity"))
+			continue;
+		if (http_token_is(tok, "gzip") || http_token_is(tok, "x-gzip"))
+			k = HTTP_CODING_GZIP;
+		else if (http_token_is(tok, "deflate"))
+			k = HTTP_CODING_DEFLATE;
+		else {
+			unknown = true;
+			continue;
+		}
+		if (n < HTTP_DECODE_LAYERS)
+			list[n++] = k;
+		else
+			too_many = true;
+	}
+	if (unknown) {
+		event(u, HTTP_DEC_UNKNOWN);
+		return false;
+	}
+	if (too_many) {
+		event(u, HTTP_DEC_LAYERS);
+		return false;
+	}
+	if (n == 0)
+		return false;
+	d->n = n;
+	memcpy(d->c, list, sizeof(list[0]) * (size_t)n);
+	return true;
+}
+
+static void dec_out(struct http_decoder *d, const uint8_t *p, size_t n)
+{
+	if (d->stopped || !n)
+		return;
+	d->out += n;
+	if (d->out > HTTP_BOMB_LIMIT && d->out / HTTP_BOMB_RATIO > d->in) {
+		d->stopped = true;
+		d->event(d->u, HTTP_DEC_BOMB);
+		return;
+	}
+	d->emit(d->u, p, n);
+}
+
+static void layer(struct http_decoder *d, int i, const uint8_t *p, size_t n);
+
+static bool zlib_header(const uint8_t b[2])
+{
+	return (b[0] & 0x0f) == 8 && (b[0] >> 4) <= 7 && ((unsigned)b[0] << 8 | b[1]) % 31 == 0;
+}
+
+/* Inflate n bytes of layer i, handing its output to layer i - 1. */
+static void inflate_some(struct http_decoder *d, int i, const uint8_t *p, size_t n)
+{
+	struct zl *zl = d->z[i];
+	uint8_t out[16384];
+	zl->z.next_in = (Bytef *)(uintptr_t)p;
+	zl->z.avail_in = (uInt)n;
+	if (zl->between) {
+		zl->between = false;
+		if (p[0] != 0x1f || inflateReset(&zl->z) != Z_OK) {
+			zl->ended = true;
+			return;
+		}
+	}
+	for (;;) {
+		if (d->stopped || d->passthrough)
+			return;
+		zl->z.next_out = out;
+		zl->z.avail_out = sizeof(out);
+		int rc = inflate(&zl->z, Z_NO_FLUSH);
+		size_t got = sizeof(out) - zl->z.avail_out;
+		if (got)
+			layer(d, i - 1, out, got);
+		if (rc == Z_STREAM_END) {
+			/* gzip: another member may follow; anything else after the end is ignored */
+			if (d->c[i] == HTTP_CODING_GZIP && zl->z.avail_in == 0) {
+				zl->between = true;
+				return;
+			}
+			if (d->c[i] == HTTP_CODING_GZIP && zl->z.next_in[0] == 0x1f && inflateReset(&zl->z) == Z_OK)
+				continue;
+			zl->ended = true;
+			return;
+		}
+		if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			d->passthrough = true;
+			d->event(d->u, HTTP_DEC_ERROR);
+			return;
+		}
+		if (zl->z.avail_in == 0 && got < sizeof(out))
+			return;
+		if (rc == Z_BUF_ERROR && got == 0)
+			return;
+	}
+}
+
+static void layer(struct http_decoder *d, int i, const uint8_t *p, size_t n)
+{
+	if (i < 0) {
+		dec_out(d, p, n);
+		return;
+	}
+	struct zl *zl = d->z[i];
+	if (!zl) {
+		zl = d->z[i] = kg_calloc(1, sizeof(struct zl), "inflate stream");
+	}
+	if (zl->ended || !n)
+		return;
+	if (!zl->ready) {
+		int wbits = 15 + 32; /* gzip (or zlib) */
+		if (d->c[i] == HTTP_CODING_DEFLATE) {
+			/* zlib or raw deflate: decided on the first two bytes, wherever they are cut */
+			struct cursor c = cur_make(p, n);
+			while (d->npeek[i] < 2 && cur_u8(&c, &d->peek[i][d->npeek[i]]))
+				d->npeek[i]++;
+			if (d->npeek[i] < 2)
+				return;
+			wbits = zlib_header(d->peek[i]) ? 15 : -15;
+			p = cur_data(&c);
+			n = cur_len(&c);
+		}
+		if (inflateInit2(&zl->z, wbits) != Z_OK) {
+			d->passthrough = true;
+			d->event(d->u, HTTP_DEC_ERROR);
+			return;
+		}
+		zl->ready = true;
+		if (d->c[i] == HTTP_CODING_DEFLATE)
+			inflate_some(d, i, d->peek[i], 2);
+	}
+	if (n)
+		inflate_some(d, i, p, n);
+}
+
+void http_dec_feed(struct http_decoder *d, const uint8_t *p, size_t n)
+{
+	if (d->stopped || !n)
+		return;
+	d->in += n;
+	if (d->passthrough) {
+		d->emit(d->u, p, n);
+		return;
+	}
+	layer(d, d->n - 1, p, n);
+}
+
+void http_dec_gap(struct http_decoder *d) { d->stopped = true; }
+
+void http_dec_free(struct http_decoder *d)
+{
+	for (int i = 0; i < HTTP_DECODE_LAYERS; i++) {
+		struct zl *zl = d->z[i];
+		if (!zl)
+			continue;
+		if (zl->ready)
+			inflateEnd(&zl->z);
+		free(zl);
+		d->z[i] = NULL;
+	}
 }
 
 /* ------------------------------------------------------------ multipart */

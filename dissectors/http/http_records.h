@@ -100,6 +100,52 @@ void http_buf_header_name(struct strbuf *sb, struct cursor name);
  * their folded continuation lines. A final line without a line end is kept. */
 void http_buf_raw_without(struct strbuf *sb, struct cursor raw, const char *skip);
 
+/* ------------------------------------------------------------ content codings */
+
+#define HTTP_DECODE_LAYERS 2         /* Suricata's response-body-decompress-layer-limit */
+#define HTTP_BOMB_LIMIT (1u << 20)   /* decoded bytes past which the ratio is checked (libhtp's) */
+#define HTTP_BOMB_RATIO 2048         /* decoded : encoded past which decoding stops (libhtp's) */
+
+enum http_coding { HTTP_CODING_GZIP = 1, HTTP_CODING_DEFLATE };
+
+enum http_dec_event {
+	HTTP_DEC_ERROR = 0,     /* the data is not what its coding says: the rest is passed on as sent */
+	HTTP_DEC_BOMB,          /* decoding stopped at the bomb limit */
+	HTTP_DEC_LAYERS,        /* more codings than HTTP_DECODE_LAYERS: not decoded */
+	HTTP_DEC_UNKNOWN,       /* a coding kagami does not decode (br, compress, zstd): not decoded */
+};
+
+typedef void (*http_dec_out)(void *u, const uint8_t *p, size_t n);
+typedef void (*http_dec_ev)(void *u, enum http_dec_event e);
+
+/* A streaming decoder of a Content-Encoding list (RFC 9110 8.4: codings in the order applied,
+ * undone last first): gzip and x-gzip (RFC 1952, concatenated members too), deflate as zlib
+ * (RFC 1950) or, as some servers send it, raw (RFC 1951), told apart by the first two bytes
+ * whatever the pieces the body comes in; identity is skipped. The decoded bytes do not depend on
+ * how the body is cut. */
+struct http_decoder {
+	int n;                                  /* layers */
+	enum http_coding c[HTTP_DECODE_LAYERS]; /* c[n-1] is undone first */
+	void *z[HTTP_DECODE_LAYERS];            /* zlib streams, made on first data */
+	uint8_t peek[HTTP_DECODE_LAYERS][2];    /* deflate: bytes held until zlib/raw is decided */
+	uint8_t npeek[HTTP_DECODE_LAYERS];
+	bool passthrough;                       /* an error: the rest goes out as it came */
+	bool stopped;                           /* bomb limit or a gap: nothing more goes out */
+	uint64_t in, out;
+	http_dec_out emit;
+	http_dec_ev event;
+	void *u;
+};
+
+/* Set d up for the Content-Encoding value ce. False when there is nothing to decode (absent,
+ * identity only); d is then unused. Unknown codings and too many layers report an event and
+ * return false (the body is inspected as sent, as libhtp does). */
+bool http_dec_init(struct http_decoder *d, struct cursor ce, http_dec_out emit, http_dec_ev event, void *u);
+void http_dec_feed(struct http_decoder *d, const uint8_t *p, size_t n);
+/* Bytes were lost: a coded stream cannot go on. */
+void http_dec_gap(struct http_decoder *d);
+void http_dec_free(struct http_decoder *d);
+
 /* ------------------------------------------------------------ multipart bodies */
 
 #define HTTP_MP_HEADERS_MAX 8192 /* bytes of one part's header block */

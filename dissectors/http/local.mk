@@ -1,7 +1,7 @@
 # dissectors/http/local.mk - HTTP/1.x on libhtp: transactions, bodies, files, inspection buffers,
-# WannaCry kill-switch Host header. libhtp's flags go to every object and program of the build.
+# WannaCry kill-switch Host header. libhtp's and zlib's flags go to every object and program.
 libkagami_a_SOURCES += \
 	dissectors/http/http_records.c dissectors/http/http_records.h \
 	dissectors/http/http.c
-AM_CFLAGS += $(HTP_CFLAGS)
-KAGAMI_LIBS += $(HTP_LIBS)
+AM_CFLAGS += $(HTP_CFLAGS) $(ZLIB_CFLAGS)
+KAGAMI_LIBS += $(HTP_LIBS) $(ZLIB_LIBS)

@@ -9,6 +9,8 @@
 #include "check.h"
 #include "dissectors/http/http_records.h"
 
+#include <zlib.h>
+
 static struct cursor cs(const char *s) { return cur_make(s, strlen(s)); }
 
 static enum cur_status req(const char *s)
@@ -151,6 +153,66 @@ static const char mp_body[] = "preamble to ignore\r\n"
 static const char mp_want[] = "[field]value with --XyZ- inside{end}"
 			      "[up|ev il.exe|application/octet-stream]MZ\x90\x00PAYLOAD\r\n\r\n--Xy{end}"
 			      "[empty|e.txt]{end}";
+
+/* ------------------------------------------------------------ decoder harness */
+
+struct dec_rec {
+	uint8_t out[65536];
+	size_t n;
+	int ev[4];
+};
+
+static void d_out(void *u, const uint8_t *p, size_t n)
+{
+	struct dec_rec *r = u;
+	CHECK(n > 0);
+	if (r->n + n <= sizeof(r->out)) {
+		memcpy(r->out + r->n, p, n);
+		r->n += n;
+	}
+}
+
+static void d_ev(void *u, enum http_dec_event e)
+{
+	struct dec_rec *r = u;
+	if ((unsigned)e < 4)
+		r->ev[e]++;
+}
+
+/* zlib's encoder: windowBits 31 gzip, 15 zlib, -15 raw */
+static size_t z_encode(const uint8_t *in, size_t n, uint8_t *out, size_t cap, int wbits)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	deflateInit2(&z, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	deflate(&z, Z_FINISH);
+	size_t k = z.total_out;
+	deflateEnd(&z);
+	return k;
+}
+
+/* Decode enc (coding ce) fed step bytes at a time; true when the output is plain exactly. */
+static bool dec_is(const char *ce, const uint8_t *enc, size_t n, size_t step, const uint8_t *plain, size_t pn,
+		   struct dec_rec *r)
+{
+	struct http_decoder d;
+	memset(r, 0, sizeof(*r));
+	if (!http_dec_init(&d, cs(ce), d_out, d_ev, r))
+		return false;
+	for (size_t i = 0; i < n; i += step) {
+		size_t k = n - i < step ? n - i : step;
+		uint8_t *piece = malloc(k);
+		memcpy(piece, enc + i, k);
+		http_dec_feed(&d, piece, k);
+		free(piece);
+	}
+	http_dec_free(&d);
+	return r->n == pn && memcmp(r->out, plain, pn) == 0;
+}
 
 int main(void)
 {
@@ -344,5 +406,68 @@ int main(void)
 	http_mp_free(&m);
 	CHECK_EQ_U(b.parts, 0);
 	CHECK_EQ_U(b.anom[HTTP_MP_GAP], 1);
+	/* content codings, whatever the pieces */
+	static uint8_t plain[20000], enc[30000], enc2[30000];
+	for (size_t i = 0; i < sizeof(plain); i++)
+		plain[i] = (uint8_t)("the quick brown fox jumps over the lazy dog "[i % 44] + (i / 997) % 3);
+	struct dec_rec dr;
+	const int wb[3] = {31, 15, -15};
+	const char *const names[3] = {"gzip", "deflate", "deflate"};
+	for (int k = 0; k < 3; k++) {
+		size_t n = z_encode(plain, sizeof(plain), enc, sizeof(enc), wb[k]);
+		const size_t steps[] = {1, 2, 3, 4, 5, 7, 64, 100000};
+		for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++)
+			CHECK(dec_is(names[k], enc, n, steps[s], plain, sizeof(plain), &dr));
+	}
+	size_t gn = z_encode(plain, sizeof(plain), enc, sizeof(enc), 31);
+	CHECK(dec_is("x-gzip", enc, gn, 13, plain, sizeof(plain), &dr));
+	CHECK(dec_is(" GZIP ;q=1", enc, gn, 13, plain, sizeof(plain), &dr));
+	CHECK(dec_is("identity, gzip", enc, gn, 13, plain, sizeof(plain), &dr));
+	/* two members: both decoded */
+	memcpy(enc + gn, enc, gn);
+	static uint8_t two[40000];
+	memcpy(two, plain, sizeof(plain));
+	memcpy(two + sizeof(plain), plain, sizeof(plain));
+	CHECK(dec_is("gzip", enc, gn * 2, 1000, two, sizeof(two), &dr));
+	CHECK(dec_is("gzip", enc, gn * 2, 1, two, sizeof(two), &dr));
+	/* two layers: gzip applied first, then deflate */
+	size_t zn = z_encode(enc, gn, enc2, sizeof(enc2), 15);
+	CHECK(dec_is("gzip, deflate", enc2, zn, 3, plain, sizeof(plain), &dr));
+	/* not decoded: identity only, unknown codings, three layers */
+	struct http_decoder d;
+	CHECK(!http_dec_init(&d, cs("identity"), d_out, d_ev, &dr));
+	memset(&dr, 0, sizeof(dr));
+	CHECK(!http_dec_init(&d, cs("br"), d_out, d_ev, &dr) && dr.ev[HTTP_DEC_UNKNOWN] == 1);
+	CHECK(!http_dec_init(&d, cs("gzip, gzip, gzip"), d_out, d_ev, &dr) && dr.ev[HTTP_DEC_LAYERS] == 1);
+	/* garbage: an error, then the bytes as sent */
+	memset(&dr, 0, sizeof(dr));
+	CHECK(http_dec_init(&d, cs("gzip"), d_out, d_ev, &dr));
+	http_dec_feed(&d, (const uint8_t *)"not gzip at all", 15);
+	http_dec_feed(&d, (const uint8_t *)"raw", 3);
+	http_dec_free(&d);
+	CHECK(dr.ev[HTTP_DEC_ERROR] == 1 && dr.n == 3 && !memcmp(dr.out, "raw", 3));
+	/* a bomb: 64 MiB of zeros deflated twice (one layer cannot pass 1032:1) stop past the limit */
+	{
+		z_stream z;
+		memset(&z, 0, sizeof(z));
+		deflateInit2(&z, 9, Z_DEFLATED, 15, 9, Z_DEFAULT_STRATEGY);
+		static uint8_t zeros[65536], once[200000];
+		z.next_out = once;
+		z.avail_out = sizeof(once);
+		for (int i = 0; i < 1024; i++) {
+			z.next_in = zeros;
+			z.avail_in = sizeof(zeros);
+			deflate(&z, i == 1023 ? Z_FINISH : Z_NO_FLUSH);
+		}
+		size_t on = z.total_out;
+		deflateEnd(&z);
+		size_t tn = z_encode(once, on, enc2, sizeof(enc2), 15);
+		memset(&dr, 0, sizeof(dr));
+		CHECK(http_dec_init(&d, cs("deflate, deflate"), d_out, d_ev, &dr));
+		http_dec_feed(&d, enc2, tn);
+		http_dec_free(&d);
+		CHECK_EQ_U(dr.ev[HTTP_DEC_BOMB], 1);
+		CHECK(d.out <= HTTP_BOMB_LIMIT + 16384 * 2);
+	}
 	return check_done("test_http_records");
 }
