@@ -74,6 +74,7 @@ enum http_anom {
 	HA_REQ_FIELD_TOO_LONG,
 	HA_RESP_FIELD_TOO_LONG,
 	HA_TOO_MANY_HEADERS,
+	HA_HEADERS_TOO_LONG,
 	HA_DECOMPRESSION_FAILED,
 	HA_UNMATCHED_RESPONSE,
 	HA_URI_DELIM,
@@ -98,7 +99,7 @@ static const char *const anom_names[HA__COUNT] = {
 	[HA_INVALID_CL_RESP] = "http.invalid_content_length_field_in_response",
 	[HA_INVALID_TE_REQ] = "http.invalid_transfer_encoding_value_in_request",
 	[HA_INVALID_TE_RESP] = "http.invalid_transfer_encoding_value_in_response",
-	[HA_SMUGGLING] = "http.request_smuggling_cl_te",
+	[HA_SMUGGLING] = "http.request_smuggling",
 	[HA_CL_LEADING_ZEROS] = "http.content_length_leading_zeros",
 	[HA_FOLDING_REQ] = "http.request_obsolete_line_folding",
 	[HA_FOLDING_RESP] = "http.response_obsolete_line_folding",
@@ -115,6 +116,7 @@ static const char *const anom_names[HA__COUNT] = {
 	[HA_REQ_FIELD_TOO_LONG] = "http.request_field_too_long",
 	[HA_RESP_FIELD_TOO_LONG] = "http.response_field_too_long",
 	[HA_TOO_MANY_HEADERS] = "http.too_many_headers",
+	[HA_HEADERS_TOO_LONG] = "http.header_block_too_long",
 	[HA_DECOMPRESSION_FAILED] = "http.gzip_decompression_failed",
 	[HA_UNMATCHED_RESPONSE] = "http.unable_to_match_response_to_request",
 	[HA_URI_DELIM] = "http.uri_delim_non_compliant",
@@ -209,6 +211,7 @@ struct http_tx {
 	uint8_t resp_lines;       /* status lines parsed (interim 1xx answers included) */
 	bool range_ok;
 	bool tunnel;              /* CONNECT 2xx or 101: the stream went to another protocol */
+	bool evicted;             /* finished early at the open transaction cap */
 	struct http_range range;
 	bool killswitch;
 	uint64_t anom;            /* enum http_anom bits raised */
@@ -222,6 +225,7 @@ struct http_tx {
 	struct strbuf start[2];
 	struct strbuf body[2];    /* up to the body limit: dechunked (request), decoded (response) */
 	bool body_limited[2];
+	uint64_t body_len[2];     /* body bytes seen (dechunked; to client also decoded) */
 	/* files */
 	struct http_file *resp_file;
 	struct http_file *up[HTTP_UPLOADS_MAX];
@@ -391,7 +395,7 @@ static struct http_tx *tx_of(htp_tx_t *x, bool create)
 	if (hf->open >= HTTP_MAX_OPEN_TX && hf->head) {
 		CNT(hf, open_tx_evicted);
 		struct http_tx *old = hf->head;
-		old->cut[0] = old->cut[1] = true;
+		old->evicted = true;
 		finish_tx(hf, old);
 	}
 	t = kg_calloc(1, sizeof(*t), "http transaction");
@@ -716,7 +720,7 @@ static void build_head_bufs(struct http_flow *hf, struct http_tx *t, enum flow_d
 		sb_append(names, "\r\n\r\n", 4);
 	sb_append(start, "\r\n", 2);
 	http_buf_raw_without(&t->raw_nc[d], cur_make(t->raw[d].data, t->raw[d].len), cookie);
-	if (hdr->overflow || names->overflow || start->overflow || t->raw[d].overflow || t->raw_nc[d].overflow)
+	if (!t->raw[d].overflow && (hdr->overflow || names->overflow || start->overflow || t->raw_nc[d].overflow))
 		CNT(hf, header_bytes_capped);
 	held_add(hf, t, hdr->len + names->len + start->len + t->raw_nc[d].len);
 }
@@ -852,6 +856,10 @@ static int cb_request_line(htp_tx_t *x)
 	return HTP_OK;
 }
 
+/* Header block bytes as libhtp reads them. A block longer than HTTP_HEADER_BYTES_MAX is kept up
+ * to it (counted, an anomaly): libhtp goes on parsing the fields, which it bounds itself
+ * (HTTP_HEADERS_MAX fields of at most HTTP_FIELD_LIMIT_HARD bytes; the return value of this hook
+ * does not stop it). */
 static int cb_header_data(htp_tx_data_t *d, enum flow_dir dir)
 {
 	struct http_tx *t = tx_of(d->tx, true);
@@ -861,6 +869,10 @@ static int cb_header_data(htp_tx_data_t *d, enum flow_dir dir)
 			return HTP_OK; /* trailers */
 		if (dir == DIR_TO_CLIENT && (t->ready & IP_HTTP_RESP_HEADERS))
 			return HTP_OK;
+		if (t->raw[dir].len + d->len > HTTP_HEADER_BYTES_MAX && !t->raw[dir].overflow) {
+			CNT(hf, header_bytes_capped);
+			raise(hf, t, HA_HEADERS_TOO_LONG);
+		}
 		keep(hf, t, &t->raw[dir], d->data, d->len);
 	}
 	return HTP_OK;
@@ -931,6 +943,7 @@ static void body_bytes(struct http_flow *hf, struct http_tx *t, enum flow_dir di
 		}
 		return;
 	}
+	t->body_len[dir] += n;
 	size_t room = hf->run->body_limit > b->len ? (size_t)(hf->run->body_limit - b->len) : 0;
 	if (room && !keep(hf, t, b, p, KG_MIN(room, n)))
 		room = 0;
@@ -1138,6 +1151,8 @@ static int cb_response_body_data(htp_tx_data_t *d)
 	struct http_tx *t = tx_of(d->tx, false);
 	if (!t || d->len == 0)
 		return HTP_OK;
+	if (!t->response_seen)
+		response_head(flow_of(d->tx), t); /* HTTP/0.9: an answer without a head */
 	if (t->dec) {
 		if (d->data) {
 			http_dec_feed(t->dec, d->data, d->len);
@@ -1157,6 +1172,8 @@ static int cb_response_complete(htp_tx_t *x)
 	struct http_tx *t = tx_of(x, false);
 	if (!t)
 		return HTP_OK;
+	if (!t->response_seen)
+		response_head(hf, t);
 	file_close(hf, t, t->resp_file, FILE_CLOSED);
 	publish(hf, t, IP_HTTP_RESP_HEADERS | IP_HTTP_RESP_BODY, DIR_TO_CLIENT);
 	return HTP_OK;
@@ -1197,7 +1214,7 @@ static void log_http(struct http_flow *hf, struct http_tx *t)
 	if (t->request_seen) {
 		if (x->request_hostname)
 			ev_wirestr(ev, "hostname", (const uint8_t *)t->host.data, t->host.len);
-		if (x->request_port_number >= 0)
+		if (x->request_port_number > 0)
 			ev_u64(ev, "http_port", (uint64_t)x->request_port_number);
 		if (x->request_uri)
 			ev_wirestr(ev, "url", bp(x->request_uri), bl(x->request_uri));
@@ -1222,7 +1239,7 @@ static void log_http(struct http_flow *hf, struct http_tx *t)
 			struct cursor mt = http_media_type(bcur(qct));
 			ev_wirestr(ev, "request_content_type", cur_data(&mt), cur_len(&mt));
 		}
-		ev_u64(ev, "request_body_length", x->request_message_len > 0 ? (uint64_t)x->request_message_len : 0);
+		ev_u64(ev, "request_body_length", t->body_len[DIR_TO_SERVER]);
 	}
 	if (t->response_seen) {
 		const bstr *ct = header_value(x->response_headers, "content-type");
@@ -1251,6 +1268,8 @@ static void log_http(struct http_flow *hf, struct http_tx *t)
 		}
 	}
 	ev_u64(ev, "length", x->response_message_len > 0 ? (uint64_t)x->response_message_len : 0);
+	if (t->response_seen)
+		ev_u64(ev, "response_body_length", t->body_len[DIR_TO_CLIENT]);
 	if (t->request_seen && (hf->run->log_headers & APP_HTTP_HEADERS_REQUEST))
 		log_headers(ev, "request_headers", x->request_headers);
 	if (t->response_seen && (hf->run->log_headers & APP_HTTP_HEADERS_RESPONSE))
@@ -1270,6 +1289,8 @@ static void log_http(struct http_flow *hf, struct http_tx *t)
 	}
 	if (t->gap[0] || t->gap[1])
 		ev_bool(ev, "gaps", true);
+	if (t->evicted)
+		ev_bool(ev, "evicted", true);
 	if (t->anom) {
 		ev_array(ev, "anomalies");
 		for (int a = 0; a < HA__COUNT; a++)
@@ -1327,7 +1348,11 @@ static void check_log(struct http_flow *hf)
 		htp_log_t *l = htp_list_get(conn->messages, i);
 		if (!l || !l->msg || l->level > HTP_LOG_WARNING)
 			continue;
-		struct http_tx *t = l->tx ? htp_tx_get_user_data(l->tx) : NULL;
+		/* a message without its transaction belongs to the one in progress in its direction */
+		htp_tx_t *lx = l->tx;
+		if (!lx)
+			lx = !strncmp(l->msg, "Response", 8) ? htp_connp_get_out_tx(hf->connp) : htp_connp_get_in_tx(hf->connp);
+		struct http_tx *t = lx ? tx_of(lx, false) : NULL;
 		for (size_t k = 0; k < KG_ARRAY_LEN(log_map); k++)
 			if (!strncmp(l->msg, log_map[k].prefix, strlen(log_map[k].prefix))) {
 				raise(hf, t, log_map[k].a);

@@ -94,6 +94,42 @@ static bool generic_request_line(struct cursor line)
 	return cur_empty(&line) || cur_peek_eq(&line, 0, "HTTP/", 5);
 }
 
+/* Can c (a first line without its end yet) still become a line generic_request_line() accepts? */
+static bool generic_line_prefix(struct cursor c)
+{
+	uint8_t b;
+	size_t tok = 0;
+	while (cur_peek_u8(&c, 0, &b) && ((b >= 'A' && b <= 'Z') || is_digit(b) || b == '_' || b == '-')) {
+		cur_skip(&c, 1);
+		tok++;
+	}
+	if (tok > 32 || (tok == 0 && !cur_empty(&c)))
+		return false;
+	if (cur_empty(&c))
+		return true;
+	if (tok < 3 || !is_blank(b))
+		return false;
+	while (cur_peek_u8(&c, 0, &b) && is_blank(b))
+		cur_skip(&c, 1);
+	if (cur_empty(&c))
+		return true;
+	/* a target: "/", "*", or a prefix of "http://" / "https://" */
+	size_t k = KG_MIN(cur_len(&c), (size_t)8);
+	if (!(b == '/' || b == '*') && !cur_peek_eq(&c, 0, "https://", KG_MIN(k, (size_t)8)) &&
+	    !cur_peek_eq(&c, 0, "http://", KG_MIN(k, (size_t)7)))
+		return false;
+	while (cur_peek_u8(&c, 0, &b) && !is_blank(b)) {
+		if (b < 0x20 || b == 0x7f)
+			return false;
+		cur_skip(&c, 1);
+	}
+	while (cur_peek_u8(&c, 0, &b) && is_blank(b))
+		cur_skip(&c, 1);
+	if (cur_len(&c) && cur_peek_u8(&c, cur_len(&c) - 1, &b) && b == '\r')
+		c.len--;
+	return cur_peek_eq(&c, 0, "HTTP/", KG_MIN(cur_len(&c), (size_t)5));
+}
+
 /* Does c start with methods[i] (upper case, or any case for the first nine when a target in
  * origin form follows)? CUR_OK, CUR_TRUNCATED (a prefix), CUR_INVALID. */
 static enum cur_status method_match(const struct cursor *c, size_t i, bool line_end_ok)
@@ -144,20 +180,8 @@ enum cur_status http_probe_request(const struct cursor *data)
 			return CUR_OK;
 		return prefix ? CUR_TRUNCATED : CUR_INVALID;
 	}
-	/* no line end yet: wait while the bytes may become such a line */
-	struct cursor t = c;
-	uint8_t b;
-	size_t tok = 0;
-	while (cur_peek_u8(&t, 0, &b) && ((b >= 'A' && b <= 'Z') || is_digit(b) || b == '_' || b == '-')) {
-		cur_skip(&t, 1);
-		tok++;
-	}
-	if (tok == 0 || tok > 32 || (!cur_empty(&t) && cur_peek_u8(&t, 0, &b) && !is_blank(b)))
-		return prefix ? CUR_TRUNCATED : CUR_INVALID;
-	while (cur_u8(&t, &b))
-		if (b < 0x20 && b != '\t' && b != '\r')
-			return prefix ? CUR_TRUNCATED : CUR_INVALID;
-	return CUR_TRUNCATED;
+	/* no line end yet: wait only while the bytes may still become such a line */
+	return generic_line_prefix(c) ? CUR_TRUNCATED : prefix ? CUR_TRUNCATED : CUR_INVALID;
 }
 
 enum cur_status http_probe_response(const struct cursor *data)

@@ -233,6 +233,10 @@ int main(void)
 	CHECK(req("CCM_POST / HTTP/1.\r\n") == CUR_OK);     /* generic: token, target, HTTP/ */
 	CHECK(req("CCM_POST /HTTP/1.1\r\n") == CUR_OK);     /* generic HTTP/0.9 form */
 	CHECK(req("CCM_POST / HTT") == CUR_TRUNCATED);      /* may still become one */
+	CHECK(req("CCM_POST /x") == CUR_TRUNCATED);
+	CHECK(req("CCM_POST ") == CUR_TRUNCATED);
+	CHECK(req("HELLO kagami-split") == CUR_INVALID);    /* not a target: decided now */
+	CHECK(req("CCM_POST / FTP/1.0") == CUR_INVALID);
 	CHECK(req("EHLO mail.example.com\r\n") == CUR_INVALID);
 	CHECK(req("USER anonymous\r\n") == CUR_INVALID);
 	CHECK(req("INVITE sip:bob@example.com SIP/2.0\r\n") == CUR_INVALID);
