@@ -83,6 +83,8 @@ enum http_anom {
 	HA_STATUS_LINE_INVALID,
 	HA_REQUEST_LINE_INVALID,
 	HA_HTTP09_EXTRA,
+	HA_REQUEST_BODY_UNEXPECTED,
+	HA_RESPONSE_BODY_UNEXPECTED,
 	HA_MULTIPART_INVALID_HEADER,
 	HA_MULTIPART_GENERIC,
 	HA_MULTIPART_NO_FILEDATA,
@@ -125,6 +127,8 @@ static const char *const anom_names[HA__COUNT] = {
 	[HA_STATUS_LINE_INVALID] = "http.response_status_line_invalid",
 	[HA_REQUEST_LINE_INVALID] = "http.request_line_invalid",
 	[HA_HTTP09_EXTRA] = "http.data_after_http09_request",
+	[HA_REQUEST_BODY_UNEXPECTED] = "http.request_body_unexpected",
+	[HA_RESPONSE_BODY_UNEXPECTED] = "http.response_body_unexpected",
 	[HA_MULTIPART_INVALID_HEADER] = "http.multipart_invalid_header",
 	[HA_MULTIPART_GENERIC] = "http.multipart_generic_error",
 	[HA_MULTIPART_NO_FILEDATA] = "http.multipart_no_filedata",
@@ -140,8 +144,6 @@ static const struct {
 	const char *prefix;
 	enum http_anom a;
 } log_map[] = {
-	{"Request field invalid: colon missing", HA_REQ_HEADER_INVALID},
-	{"Response field invalid: missing colon", HA_RESP_HEADER_INVALID},
 	{"Request field invalid", HA_REQ_HEADER_INVALID},
 	{"Response field invalid", HA_RESP_HEADER_INVALID},
 	{"Request header name is not a token", HA_REQ_HEADER_INVALID},
@@ -149,20 +151,25 @@ static const struct {
 	{"Request chunk encoding: Invalid chunk length", HA_REQ_CHUNK_LEN},
 	{"Response chunk encoding: Invalid chunk length", HA_RESP_CHUNK_LEN},
 	{"Invalid C-L field in response", HA_INVALID_CL_RESP},
-	{"Invalid T-E value in response", HA_INVALID_TE_RESP},
+	{"Ambiguous request C-L value", HA_SMUGGLING},
 	{"Request buffer over", HA_REQ_FIELD_TOO_LONG},
-	{"Response buffer over", HA_RESP_FIELD_TOO_LONG},
+	{"Request field length exceeds folded maximum", HA_REQ_FIELD_TOO_LONG},
+	{"Response the buffer limit", HA_RESP_FIELD_TOO_LONG},
+	{"Response field length exceeds folded maximum", HA_RESP_FIELD_TOO_LONG},
 	{"Too many request headers", HA_TOO_MANY_HEADERS},
 	{"Too many response headers", HA_TOO_MANY_HEADERS},
-	{"GZip decompressor", HA_DECOMPRESSION_FAILED},
-	{"Unable to match response to request", HA_UNMATCHED_RESPONSE},
 	{"Invalid request field folding", HA_INVALID_FOLDING_REQ},
 	{"Invalid response field folding", HA_INVALID_FOLDING_RESP},
 	{"Request line: URI contains non-compliant delimiter", HA_URI_DELIM},
 	{"Request line: non-compliant delimiter between Method and URI", HA_METHOD_DELIM},
 	{"Request line: leading whitespace", HA_LEADING_WHITESPACE},
-	{"Response line: invalid", HA_STATUS_LINE_INVALID},
-	{"Request line: invalid", HA_REQUEST_LINE_INVALID},
+	{"Request line: unknown method", HA_REQUEST_LINE_INVALID},
+	{"Request line: missing protocol", HA_REQUEST_LINE_INVALID},
+	{"Request line incomplete", HA_REQUEST_LINE_INVALID},
+	{"Invalid response line", HA_STATUS_LINE_INVALID},
+	{"Unexpected request body", HA_REQUEST_BODY_UNEXPECTED},
+	{"Unexpected response body", HA_RESPONSE_BODY_UNEXPECTED},
+	{"Unexpected Response body", HA_RESPONSE_BODY_UNEXPECTED},
 };
 
 /* ------------------------------------------------------------ per-run state */
@@ -255,7 +262,7 @@ struct http_flow {
 	bool reprobe;             /* a tunnel was opened: the stream goes back to recognition */
 	size_t reprobe_consumed;
 	bool alerted;
-	size_t log_seen;          /* libhtp log messages already looked at */
+	bool http09_extra;        /* bytes after an HTTP/0.9 request were reported */
 };
 
 #define CNT(hf, field) ((hf)->run->c.field++)
@@ -1096,8 +1103,11 @@ static bool response_head(struct http_flow *hf, struct http_tx *t)
 		return false;
 	t->response_seen = true;
 	CNT(hf, responses);
-	if (!t->request_seen)
+	if (!t->request_seen) {
+		/* raised here, not from libhtp's message: it logs it before making the transaction */
 		CNT(hf, responses_without_request);
+		raise(hf, t, HA_UNMATCHED_RESPONSE);
+	}
 	strip_interim(t);
 	build_head_bufs(hf, t, DIR_TO_CLIENT);
 	htp_table_t *tab = x->response_headers;
@@ -1338,29 +1348,35 @@ static void finish_all(struct http_flow *hf)
 
 /* ------------------------------------------------------------ libhtp's messages */
 
+/* libhtp's log hook, called as each message is logged: the message names an anomaly of the
+ * transaction in progress in its direction (libhtp does not always give the transaction). */
+static int cb_log(htp_log_t *l)
+{
+	if (!l || !l->msg || !l->connp || l->level > HTP_LOG_WARNING)
+		return HTP_OK;
+	struct http_flow *hf = htp_connp_get_user_data(l->connp);
+	if (!hf)
+		return HTP_OK;
+	htp_tx_t *lx = l->tx;
+	if (!lx)
+		lx = !strncmp(l->msg, "Response", 8) ? htp_connp_get_out_tx(l->connp) : htp_connp_get_in_tx(l->connp);
+	struct http_tx *t = lx ? tx_of(lx, false) : NULL;
+	for (size_t k = 0; k < KG_ARRAY_LEN(log_map); k++)
+		if (!strncmp(l->msg, log_map[k].prefix, strlen(log_map[k].prefix))) {
+			raise(hf, t, log_map[k].a);
+			break;
+		}
+	return HTP_OK;
+}
+
+/* libhtp keeps every message for the connection's life: drop them once the hook saw them (freed
+ * as htp_conn_destroy() frees them). */
 static void check_log(struct http_flow *hf)
 {
 	htp_conn_t *conn = htp_connp_get_connection(hf->connp);
 	if (!conn || !conn->messages)
 		return;
 	size_t n = htp_list_size(conn->messages);
-	for (size_t i = hf->log_seen; i < n; i++) {
-		htp_log_t *l = htp_list_get(conn->messages, i);
-		if (!l || !l->msg || l->level > HTP_LOG_WARNING)
-			continue;
-		/* a message without its transaction belongs to the one in progress in its direction */
-		htp_tx_t *lx = l->tx;
-		if (!lx)
-			lx = !strncmp(l->msg, "Response", 8) ? htp_connp_get_out_tx(hf->connp) : htp_connp_get_in_tx(hf->connp);
-		struct http_tx *t = lx ? tx_of(lx, false) : NULL;
-		for (size_t k = 0; k < KG_ARRAY_LEN(log_map); k++)
-			if (!strncmp(l->msg, log_map[k].prefix, strlen(log_map[k].prefix))) {
-				raise(hf, t, log_map[k].a);
-				break;
-			}
-	}
-	/* libhtp keeps every message for the connection's life: drop them once read (freed as
-	 * htp_conn_destroy() frees them) */
 	for (size_t i = 0; i < n; i++) {
 		htp_log_t *l = htp_list_get(conn->messages, i);
 		if (l) {
@@ -1370,7 +1386,6 @@ static void check_log(struct http_flow *hf)
 	}
 	htp_list_clear(conn->messages);
 	htp_connp_clear_error(hf->connp);
-	hf->log_seen = 0;
 }
 
 /* ------------------------------------------------------------ the parser's life */
@@ -1408,6 +1423,7 @@ static htp_cfg_t *make_cfg(void)
 	htp_config_register_response_body_data(cfg, cb_response_body_data);
 	htp_config_register_response_complete(cfg, cb_response_complete);
 	htp_config_register_transaction_complete(cfg, cb_transaction_complete);
+	htp_config_register_log(cfg, cb_log);
 	return cfg;
 }
 
@@ -1418,7 +1434,6 @@ static void parser_open(struct http_flow *hf)
 		kg_fatal("libhtp: cannot create a connection parser");
 	htp_connp_set_user_data(hf->connp, hf);
 	htp_connp_open(hf->connp, NULL, hf->flow ? hf->flow->cport : 0, NULL, hf->flow ? hf->flow->sport : 0, NULL);
-	hf->log_seen = 0;
 	hf->closed[0] = hf->closed[1] = false;
 }
 
@@ -1549,6 +1564,11 @@ static bool feed(struct http_flow *hf, enum flow_dir d, const uint8_t *data, siz
 		if (used > n)
 			used = n;
 		check_log(hf);
+		htp_conn_t *conn = htp_connp_get_connection(hf->connp);
+		if (d == DIR_TO_SERVER && conn && (conn->flags & HTP_CONN_HTTP_0_9_EXTRA) && !hf->http09_extra) {
+			hf->http09_extra = true;
+			raise(hf, hf->tail, HA_HTTP09_EXTRA);
+		}
 		switch (r) {
 		case HTP_STREAM_DATA:
 		case HTP_STREAM_TUNNEL:

@@ -534,11 +534,22 @@ bool http_decimal_valid(struct cursor value)
 
 /* ------------------------------------------------------------ content codings */
 
+/* A gzip member's parts (RFC 1952 2.3), read by kagami so zlib inflates raw deflate and does not
+ * compute the member's CRC-32 (a tenth of the time of a gzip-heavy capture). */
+enum gz_state { GZ_HEAD = 0, GZ_XLEN, GZ_EXTRA, GZ_NAME, GZ_COMMENT, GZ_HCRC, GZ_BODY, GZ_TRAILER };
+
+enum { GZ_FHCRC = 2, GZ_FEXTRA = 4, GZ_FNAME = 8, GZ_FCOMMENT = 16 };
+
 struct zl {
 	z_stream z;
-	bool ready;   /* inflateInit2 done */
-	bool between; /* a gzip member ended: another may follow */
-	bool ended;   /* the stream ended: later bytes are trailing garbage, ignored */
+	bool ready;     /* inflateInit2 done */
+	bool ended;     /* the stream ended: later bytes are trailing garbage, ignored */
+	uint8_t gst;    /* enum gz_state */
+	uint8_t flg;    /* the member's FLG */
+	uint8_t buf[10];
+	uint8_t nbuf;
+	uint32_t need;  /* bytes still to skip in GZ_EXTRA, GZ_HCRC, GZ_TRAILER */
+	uint32_t members;
 };
 
 bool http_dec_init(struct http_decoder *d, struct cursor ce, http_dec_out emit, http_dec_ev event, void *u)
@@ -610,23 +621,26 @@ static bool zlib_header(const uint8_t b[2])
 	return (b[0] & 0x0f) == 8 && (b[0] >> 4) <= 7 && ((unsigned)b[0] << 8 | b[1]) % 31 == 0;
 }
 
-/* Inflate n bytes of layer i, handing its output to layer i - 1. */
-static void inflate_some(struct http_decoder *d, int i, const uint8_t *p, size_t n)
+static void dec_error(struct http_decoder *d)
+{
+	d->passthrough = true;
+	d->event(d->u, HTTP_DEC_ERROR);
+}
+
+enum inf_result { INF_MORE = 0, INF_END, INF_FAIL };
+
+/* Inflate layer i's bytes of *c (consumed as zlib reads them), handing its output to layer i - 1:
+ * INF_END when the deflate stream ended (the rest of *c follows it). */
+static enum inf_result inflate_some(struct http_decoder *d, int i, struct cursor *c)
 {
 	struct zl *zl = d->z[i];
 	uint8_t out[16384];
-	zl->z.next_in = (Bytef *)(uintptr_t)p;
-	zl->z.avail_in = (uInt)n;
-	if (zl->between) {
-		zl->between = false;
-		if (p[0] != 0x1f || inflateReset(&zl->z) != Z_OK) {
-			zl->ended = true;
-			return;
-		}
-	}
+	zl->z.next_in = (Bytef *)(uintptr_t)cur_data(c);
+	zl->z.avail_in = (uInt)cur_len(c);
+	enum inf_result res = INF_MORE;
 	for (;;) {
 		if (d->stopped || d->passthrough)
-			return;
+			break;
 		zl->z.next_out = out;
 		zl->z.avail_out = sizeof(out);
 		int rc = inflate(&zl->z, Z_NO_FLUSH);
@@ -634,26 +648,152 @@ static void inflate_some(struct http_decoder *d, int i, const uint8_t *p, size_t
 		if (got)
 			layer(d, i - 1, out, got);
 		if (rc == Z_STREAM_END) {
-			/* gzip: another member may follow; anything else after the end is ignored */
-			if (d->c[i] == HTTP_CODING_GZIP && zl->z.avail_in == 0) {
-				zl->between = true;
+			res = INF_END;
+			break;
+		}
+		if (rc != Z_OK && rc != Z_BUF_ERROR) {
+			dec_error(d);
+			res = INF_FAIL;
+			break;
+		}
+		if ((zl->z.avail_in == 0 && got < sizeof(out)) || (rc == Z_BUF_ERROR && got == 0))
+			break;
+	}
+	cur_skip(c, cur_len(c) - zl->z.avail_in);
+	return res;
+}
+
+static bool inflate_ready(struct http_decoder *d, struct zl *zl, int wbits)
+{
+	if (zl->ready)
+		return true;
+	if (inflateInit2(&zl->z, wbits) != Z_OK) {
+		dec_error(d);
+		return false;
+	}
+	zl->ready = true;
+	return true;
+}
+
+static void deflate_layer(struct http_decoder *d, int i, struct cursor c);
+
+/* The next part of a gzip member after its fixed header or an optional field. */
+static void gz_next(struct zl *zl, enum gz_state after)
+{
+	if (after < GZ_XLEN && (zl->flg & GZ_FEXTRA)) {
+		zl->gst = GZ_XLEN;
+		zl->nbuf = 0;
+	} else if (after < GZ_NAME && (zl->flg & GZ_FNAME)) {
+		zl->gst = GZ_NAME;
+	} else if (after < GZ_COMMENT && (zl->flg & GZ_FCOMMENT)) {
+		zl->gst = GZ_COMMENT;
+	} else if (after < GZ_HCRC && (zl->flg & GZ_FHCRC)) {
+		zl->gst = GZ_HCRC;
+		zl->need = 2;
+	} else {
+		zl->gst = GZ_BODY;
+	}
+}
+
+static void gzip_layer(struct http_decoder *d, int i, struct cursor c)
+{
+	struct zl *zl = d->z[i];
+	uint8_t b;
+	while (!cur_empty(&c) && !zl->ended && !d->stopped && !d->passthrough) {
+		switch ((enum gz_state)zl->gst) {
+		case GZ_HEAD:
+			if (zl->nbuf == 0 && cur_peek_u8(&c, 0, &b) && b != 0x1f) {
+				if (zl->members) {
+					zl->ended = true; /* trailing bytes after the last member */
+					return;
+				}
+				/* labelled gzip but zlib or raw deflate: decoded as what it is */
+				d->c[i] = HTTP_CODING_DEFLATE;
+				deflate_layer(d, i, c);
 				return;
 			}
-			if (d->c[i] == HTTP_CODING_GZIP && zl->z.next_in[0] == 0x1f && inflateReset(&zl->z) == Z_OK)
-				continue;
+			while (zl->nbuf < 10 && cur_u8(&c, &zl->buf[zl->nbuf]))
+				zl->nbuf++;
+			if (zl->nbuf < 10)
+				return;
+			if (zl->buf[1] != 0x8b || zl->buf[2] != 8) {
+				dec_error(d);
+				return;
+			}
+			zl->flg = zl->buf[3];
+			zl->nbuf = 0;
+			gz_next(zl, GZ_HEAD);
+			break;
+		case GZ_XLEN:
+			while (zl->nbuf < 2 && cur_u8(&c, &zl->buf[zl->nbuf]))
+				zl->nbuf++;
+			if (zl->nbuf < 2)
+				return;
+			zl->need = (uint32_t)zl->buf[0] | (uint32_t)zl->buf[1] << 8;
+			zl->gst = GZ_EXTRA;
+			break;
+		case GZ_EXTRA:
+		case GZ_HCRC:
+		case GZ_TRAILER: {
+			size_t k = KG_MIN((size_t)zl->need, cur_len(&c));
+			cur_skip(&c, k);
+			zl->need -= (uint32_t)k;
+			if (zl->need)
+				return;
+			if (zl->gst == GZ_TRAILER) {
+				zl->gst = GZ_HEAD;
+				zl->nbuf = 0;
+				zl->members++;
+			} else {
+				gz_next(zl, (enum gz_state)zl->gst);
+			}
+			break;
+		}
+		case GZ_NAME:
+		case GZ_COMMENT: {
+			static const uint8_t nul[1] = {0};
+			long z = cur_find(&c, nul, 1);
+			if (z < 0)
+				return;
+			cur_skip(&c, (size_t)z + 1);
+			gz_next(zl, (enum gz_state)zl->gst);
+			break;
+		}
+		case GZ_BODY:
+			if (!inflate_ready(d, zl, -15))
+				return;
+			if (inflate_some(d, i, &c) != INF_END)
+				return;
+			if (inflateReset(&zl->z) != Z_OK) {
+				dec_error(d);
+				return;
+			}
+			zl->gst = GZ_TRAILER;
+			zl->need = 8;
+			break;
+		}
+	}
+}
+
+/* deflate: zlib (RFC 1950) or raw (RFC 1951), decided on the first two bytes wherever they fall. */
+static void deflate_layer(struct http_decoder *d, int i, struct cursor c)
+{
+	struct zl *zl = d->z[i];
+	if (!zl->ready) {
+		while (d->npeek[i] < 2 && cur_u8(&c, &d->peek[i][d->npeek[i]]))
+			d->npeek[i]++;
+		if (d->npeek[i] < 2)
+			return;
+		if (!inflate_ready(d, zl, zlib_header(d->peek[i]) ? 15 : -15))
+			return;
+		struct cursor pk = cur_make(d->peek[i], 2);
+		if (inflate_some(d, i, &pk) == INF_END) {
 			zl->ended = true;
 			return;
 		}
-		if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			d->passthrough = true;
-			d->event(d->u, HTTP_DEC_ERROR);
-			return;
-		}
-		if (zl->z.avail_in == 0 && got < sizeof(out))
-			return;
-		if (rc == Z_BUF_ERROR && got == 0)
-			return;
 	}
+	if (!cur_empty(&c) && inflate_some(d, i, &c) == INF_END)
+		zl->ended = true;
 }
 
 static void layer(struct http_decoder *d, int i, const uint8_t *p, size_t n)
@@ -662,36 +802,15 @@ static void layer(struct http_decoder *d, int i, const uint8_t *p, size_t n)
 		dec_out(d, p, n);
 		return;
 	}
-	struct zl *zl = d->z[i];
-	if (!zl) {
-		zl = d->z[i] = kg_calloc(1, sizeof(struct zl), "inflate stream");
-	}
+	if (!d->z[i])
+		d->z[i] = kg_calloc(1, sizeof(struct zl), "inflate stream");
+	const struct zl *zl = d->z[i];
 	if (zl->ended || !n)
 		return;
-	if (!zl->ready) {
-		int wbits = 15 + 32; /* gzip (or zlib) */
-		if (d->c[i] == HTTP_CODING_DEFLATE) {
-			/* zlib or raw deflate: decided on the first two bytes, wherever they are cut */
-			struct cursor c = cur_make(p, n);
-			while (d->npeek[i] < 2 && cur_u8(&c, &d->peek[i][d->npeek[i]]))
-				d->npeek[i]++;
-			if (d->npeek[i] < 2)
-				return;
-			wbits = zlib_header(d->peek[i]) ? 15 : -15;
-			p = cur_data(&c);
-			n = cur_len(&c);
-		}
-		if (inflateInit2(&zl->z, wbits) != Z_OK) {
-			d->passthrough = true;
-			d->event(d->u, HTTP_DEC_ERROR);
-			return;
-		}
-		zl->ready = true;
-		if (d->c[i] == HTTP_CODING_DEFLATE)
-			inflate_some(d, i, d->peek[i], 2);
-	}
-	if (n)
-		inflate_some(d, i, p, n);
+	if (d->c[i] == HTTP_CODING_GZIP)
+		gzip_layer(d, i, cur_make(p, n));
+	else
+		deflate_layer(d, i, cur_make(p, n));
 }
 
 void http_dec_feed(struct http_decoder *d, const uint8_t *p, size_t n)

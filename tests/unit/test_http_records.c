@@ -434,6 +434,47 @@ int main(void)
 	memcpy(two + sizeof(plain), plain, sizeof(plain));
 	CHECK(dec_is("gzip", enc, gn * 2, 1000, two, sizeof(two), &dr));
 	CHECK(dec_is("gzip", enc, gn * 2, 1, two, sizeof(two), &dr));
+	/* gzip header fields (extra, name, comment, header CRC), at every piece size */
+	{
+		z_stream z;
+		memset(&z, 0, sizeof(z));
+		deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
+		static Bytef xtra[] = "AB\x04\x00data", name[] = "report.txt", comment[] = "a comment";
+		gz_header h;
+		memset(&h, 0, sizeof(h));
+		h.extra = xtra;
+		h.extra_len = 8;
+		h.name = name;
+		h.comment = comment;
+		h.hcrc = 1;
+		deflateSetHeader(&z, &h);
+		z.next_in = plain;
+		z.avail_in = sizeof(plain);
+		z.next_out = enc;
+		z.avail_out = sizeof(enc);
+		deflate(&z, Z_FINISH);
+		size_t hn = z.total_out;
+		deflateEnd(&z);
+		CHECK(enc[3] == (2 | 4 | 8 | 16));
+		const size_t steps[] = {1, 2, 3, 11, 100000};
+		for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++)
+			CHECK(dec_is("gzip", enc, hn, steps[k], plain, sizeof(plain), &dr));
+	}
+	/* labelled gzip but zlib or raw deflate: decoded as what it is */
+	size_t zn0 = z_encode(plain, sizeof(plain), enc2, sizeof(enc2), 15);
+	CHECK(dec_is("gzip", enc2, zn0, 1, plain, sizeof(plain), &dr));
+	zn0 = z_encode(plain, sizeof(plain), enc2, sizeof(enc2), -15);
+	CHECK(dec_is("gzip", enc2, zn0, 7, plain, sizeof(plain), &dr));
+	/* trailing garbage after the last member: ignored */
+	gn = z_encode(plain, sizeof(plain), enc, sizeof(enc), 31);
+	memcpy(enc + gn, "garbage", 7);
+	CHECK(dec_is("gzip", enc, gn + 7, 5, plain, sizeof(plain), &dr) && dr.ev[HTTP_DEC_ERROR] == 0);
+	/* a corrupt member: an error, and what follows as sent */
+	gn = z_encode(plain, sizeof(plain), enc, sizeof(enc), 31);
+	enc[1] = 0x8c;
+	memset(&dr, 0, sizeof(dr));
+	CHECK(!dec_is("gzip", enc, gn, 1000, plain, sizeof(plain), &dr) && dr.ev[HTTP_DEC_ERROR] == 1);
+	gn = z_encode(plain, sizeof(plain), enc, sizeof(enc), 31);
 	/* two layers: gzip applied first, then deflate */
 	size_t zn = z_encode(enc, gn, enc2, sizeof(enc2), 15);
 	CHECK(dec_is("gzip, deflate", enc2, zn, 3, plain, sizeof(plain), &dr));
