@@ -168,6 +168,7 @@ struct smb_run {
 	struct host *hosts;
 	uint32_t *buckets;        /* index + 1 */
 	uint32_t nbuckets, nhosts, free_hint;
+	uint32_t ndirty;          /* hosts with dirty set: the periodic emission has work */
 	uint32_t lru_head, lru_tail; /* head = most recent */
 	/* counters for the stats event */
 	uint64_t messages, smb1, smb2, encrypted, compressed, prefix_parsed, resyncs, bad_messages;
@@ -356,6 +357,8 @@ static void host_remove(struct smb_run *r, uint32_t i)
 		pp = &r->hosts[*pp - 1].hnext;
 	}
 	lru_unlink(r, i);
+	if (h->dirty)
+		r->ndirty--;
 	memset(h, 0, sizeof(*h));
 	r->nhosts--;
 }
@@ -412,6 +415,8 @@ static void host_note(struct app_ctx *ctx, enum flow_dir side, enum role role, e
 	if (!h->first_us)
 		h->first_us = ctx->ts_us;
 	h->last_us = KG_MAX(h->last_us, ctx->ts_us);
+	if (!h->dirty)
+		r->ndirty++;
 	h->dirty = true;
 	if (v > h->verdict)
 		h->verdict = (uint8_t)v;
@@ -476,18 +481,20 @@ static int host_cmp(const void *a, const void *b)
 static void emit_hosts(struct app_ctx *ctx, bool final)
 {
 	struct smb_run *r = ctx->proto;
-	if (!r || !r->nhosts)
-		return;
+	if (!r || !r->nhosts || (!final && !r->ndirty))
+		return; /* called every second of packet time: most calls have nothing to say */
 	const struct host **list = kg_calloc(r->nhosts, sizeof(*list), "smb host list");
 	uint32_t n = 0;
-	for (uint32_t i = 0; i < HOSTS_MAX && n < r->nhosts; i++)
-		if (r->hosts[i].used && (final || r->hosts[i].dirty))
-			list[n++] = &r->hosts[i];
+	for (uint32_t i = r->lru_head; i && n < r->nhosts; i = r->hosts[i - 1].lnext) {
+		struct host *h = &r->hosts[i - 1];
+		if (final || h->dirty)
+			list[n++] = h;
+		h->dirty = false;
+	}
+	r->ndirty = 0;
 	qsort(list, n, sizeof(*list), host_cmp);
 	for (uint32_t i = 0; i < n; i++)
 		emit_host(ctx, list[i], final ? "final" : "periodic");
-	for (uint32_t i = 0; i < HOSTS_MAX; i++)
-		r->hosts[i].dirty = false;
 	free(list);
 }
 

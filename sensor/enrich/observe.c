@@ -180,13 +180,24 @@ static void ktab_free(struct ktab *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static uint32_t kbucket(const struct ktab *t, uint64_t h);
+static uint64_t khash(const struct ktab *t, const uint8_t *key);
+
+/* Empty the table for the next interval. The index is as large as the cap (65 536 buckets by
+ * default) while most intervals hold a few keys: clear only their buckets then. */
 static void ktab_clear(struct ktab *t)
 {
+	if (t->bucket) {
+		if ((uint64_t)t->n * 8 < t->nbucket) {
+			for (uint32_t i = 0; i < t->n; i++)
+				t->bucket[kbucket(t, khash(t, t->e[i].key))] = 0;
+		} else {
+			memset(t->bucket, 0, t->nbucket * sizeof(uint32_t));
+		}
+	}
 	t->n = 0;
 	t->approx = false;
 	t->packets = 0;
-	if (t->bucket)
-		memset(t->bucket, 0, t->nbucket * sizeof(uint32_t));
 	free(t->heap);
 	t->heap = NULL;
 	hset_clear(&t->keys);
@@ -818,8 +829,9 @@ static void reset_interval(struct observe *o)
 	ktab_clear(&o->scan_srcs);
 	o->syns_unanswered = 0;
 	o->pending_dropped = 0;
-	for (int i = 0; i < 3; i++)
-		memset(o->port_new[i], 0, 65536 / 8);
+	if (o->new_ports) /* else no bit was set */
+		for (int i = 0; i < 3; i++)
+			memset(o->port_new[i], 0, 65536 / 8);
 	o->new_ports = 0;
 	o->new_sources = 0;
 	o->new_src_n = 0;
@@ -833,6 +845,18 @@ static void count_approx(struct observe *o)
 			o->approx_tables++;
 }
 
+/* The current history filter becomes a previous one; the oldest is emptied for reuse (a filter
+ * with no bit set is empty already). */
+static void hist_advance(struct observe *o)
+{
+	o->hist_cur = (o->hist_cur + 1) % (OBS_HISTORY + 1);
+	if (o->hist_set[o->hist_cur])
+		memset(o->hist[o->hist_cur], 0, o->hist_mbits / 8);
+	o->hist_set[o->hist_cur] = 0;
+	if (o->hist_valid < OBS_HISTORY)
+		o->hist_valid++;
+}
+
 /* Close the current interval (write its event when anything was seen) and open the one that
  * holds now_us. Intervals are aligned to multiples of the interval since the epoch. */
 static void roll(struct observe *o, struct engine *e, int64_t now_us, bool final)
@@ -844,11 +868,7 @@ static void roll(struct observe *o, struct engine *e, int64_t now_us, bool final
 	}
 	o->intervals_done++;
 	/* the history: the current filter becomes a previous one */
-	o->hist_cur = (o->hist_cur + 1) % (OBS_HISTORY + 1);
-	memset(o->hist[o->hist_cur], 0, o->hist_mbits / 8);
-	o->hist_set[o->hist_cur] = 0;
-	if (o->hist_valid < OBS_HISTORY)
-		o->hist_valid++;
+	hist_advance(o);
 	reset_interval(o);
 	if (final)
 		return;
@@ -856,13 +876,8 @@ static void roll(struct observe *o, struct engine *e, int64_t now_us, bool final
 	int64_t start = now_us - ((now_us % len) + len) % len;
 	uint64_t skipped = start > o->end_us ? (uint64_t)((start - o->end_us) / len) : 0;
 	/* empty intervals in between still age the history */
-	for (uint64_t i = 0; i < skipped && i < OBS_HISTORY + 1; i++) {
-		o->hist_cur = (o->hist_cur + 1) % (OBS_HISTORY + 1);
-		memset(o->hist[o->hist_cur], 0, o->hist_mbits / 8);
-		o->hist_set[o->hist_cur] = 0;
-		if (o->hist_valid < OBS_HISTORY)
-			o->hist_valid++;
-	}
+	for (uint64_t i = 0; i < skipped && i < OBS_HISTORY + 1; i++)
+		hist_advance(o);
 	/* anything older than the history is simply old: keep the interval numbers small */
 	o->seq += 1 + KG_MIN(skipped, (uint64_t)OBS_HISTORY + 1);
 	o->start_us = start;
