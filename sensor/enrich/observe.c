@@ -625,7 +625,7 @@ static void pend_remove(struct observe *o, struct pend *p, uint32_t *link)
 /* At an interval's end: judge every pending SYN older than the grace period (all when final). */
 static void pend_sweep(struct observe *o, int64_t cutoff, bool final)
 {
-	if (!o->pend.bucket)
+	if (!o->pend.bucket || !o->pend.live)
 		return;
 	for (uint32_t b = 0; b < o->pend.nbucket; b++) {
 		uint32_t *pp = &o->pend.bucket[b];
