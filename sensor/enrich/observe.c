@@ -330,6 +330,7 @@ struct pend {
 	const struct flow *f;
 	uint64_t syns;
 	int64_t last_syn_us;
+	uint64_t seq;   /* insertion order: a bucket's chain runs from the newest to the oldest */
 	uint32_t next;
 };
 
@@ -339,6 +340,7 @@ struct pendtab {
 	uint32_t live; /* flows pending now */
 	uint32_t *bucket;
 	uint32_t nbucket;
+	uint64_t seq;
 };
 
 /* ================================================================ the observer */
@@ -582,6 +584,7 @@ static void pend_syn(struct observe *o, const struct flow *f, int64_t ts)
 	uint32_t b = pend_bucket(o, f);
 	p = &t->e[idx];
 	p->f = f;
+	p->seq = ++t->seq;
 	p->syns = 1;
 	p->last_syn_us = ts;
 	p->next = t->bucket[b];
@@ -622,23 +625,69 @@ static void pend_remove(struct observe *o, struct pend *p, uint32_t *link)
 	o->pend.live--;
 }
 
-/* At an interval's end: judge every pending SYN older than the grace period (all when final). */
+static bool pend_due(const struct pend *p, int64_t cutoff, bool final)
+{
+	return final || p->last_syn_us < cutoff || p->f->pkts[DIR_TO_CLIENT];
+}
+
+struct pend_ref {
+	uint32_t bucket;
+	uint32_t idx;
+	uint64_t seq;
+};
+
+static int pend_ref_cmp(const void *a, const void *b)
+{
+	const struct pend_ref *x = a, *y = b;
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	return x->seq > y->seq ? -1 : x->seq < y->seq ? 1 : 0; /* newest first, as the chain runs */
+}
+
+/* At an interval's end: judge every pending SYN older than the grace period (all when final),
+ * in bucket order and, within a bucket, chain order (the order decides which keys an
+ * approximate table keeps). With few flows pending (the usual case: the index has 4 x
+ * --observe-max-keys buckets) the due entries are found in the entry array and sorted into
+ * that order, instead of walking every bucket. */
 static void pend_sweep(struct observe *o, int64_t cutoff, bool final)
 {
-	if (!o->pend.bucket || !o->pend.live)
+	struct pendtab *t = &o->pend;
+	if (!t->bucket || !t->live)
 		return;
-	for (uint32_t b = 0; b < o->pend.nbucket; b++) {
-		uint32_t *pp = &o->pend.bucket[b];
-		while (*pp) {
-			struct pend *p = &o->pend.e[*pp - 1];
-			if (final || p->last_syn_us < cutoff || p->f->pkts[DIR_TO_CLIENT]) {
-				pend_judge(o, p);
-				pend_remove(o, p, pp);
-			} else {
-				pp = &p->next;
+	if ((uint64_t)t->live * 16 >= t->nbucket) {
+		for (uint32_t b = 0; b < t->nbucket; b++) {
+			uint32_t *pp = &t->bucket[b];
+			while (*pp) {
+				struct pend *p = &t->e[*pp - 1];
+				if (pend_due(p, cutoff, final)) {
+					pend_judge(o, p);
+					pend_remove(o, p, pp);
+				} else {
+					pp = &p->next;
+				}
 			}
 		}
+		return;
 	}
+	struct pend_ref *due = kg_malloc((size_t)t->live * sizeof(*due), "observation sweep");
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < t->n && n < t->live; i++) {
+		struct pend *p = &t->e[i];
+		if (p->f && pend_due(p, cutoff, final))
+			due[n++] = (struct pend_ref){pend_bucket(o, p->f), i, p->seq};
+	}
+	qsort(due, n, sizeof(*due), pend_ref_cmp);
+	for (uint32_t k = 0; k < n; k++) {
+		struct pend *p = &t->e[due[k].idx];
+		uint32_t *pp = &t->bucket[due[k].bucket];
+		while (*pp && *pp != due[k].idx + 1)
+			pp = &t->e[*pp - 1].next;
+		if (!*pp)
+			continue; /* cannot happen: every live entry is on its chain */
+		pend_judge(o, p);
+		pend_remove(o, p, pp);
+	}
+	free(due);
 }
 
 /* ---------------------------------------------------------------- the event */
