@@ -194,7 +194,9 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 		if (emitter_error(em))
 			break;
 		/* wake up now and then even offline: signals, rotation by time, flushing */
-		struct ring_rec *rec = ring_peek(ring, 100);
+		struct capture_item it;
+		bool got = capture_next(cap, &it, 100);
+		const struct capture_item *rec = got ? &it : NULL;
 		if (!rec || (++n & 4095) == 0) {
 			int64_t now = kg_wall_us();
 			if (now >= next_tick) { /* rotation by time, buffered events written out */
@@ -227,10 +229,10 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 			fprintf(stderr, "kagami: %s\n", (const char *)rec->data);
 			exit_code = KG_EXIT_INPUT;
 		} else if (rec->kind == REC_ALL_DONE) {
-			ring_release(ring, rec);
+			capture_release(cap);
 			break;
 		}
-		ring_release(ring, rec);
+		capture_release(cap);
 	}
 	bool output_failed = emitter_error(em) || output_errdetail(out)[0];
 	if (output_failed || sig_stop) {

@@ -25,6 +25,7 @@ struct capture_cfg {
 	int timeout_ms;       /* live read timeout */
 	bool immediate;
 	int fanout_group;     /* PACKET_FANOUT group id (live workers), 0 = none */
+	bool no_map;          /* offline: read every file through libpcap and the capture thread */
 };
 
 struct capture;
@@ -61,6 +62,25 @@ void capture_join(struct capture *c);
 void capture_free(struct capture *c);
 bool capture_is_live(const struct capture *c);
 const char *capture_input_name(const struct capture *c, uint32_t idx);
+
+/* One item of the capture for the analysis loop: a packet, or a control record (kinds of
+ * enum ring_kind: REC_INPUT_ERROR carries its message in data, REC_ALL_DONE ends the capture). */
+struct capture_item {
+	uint16_t kind;          /* enum ring_kind */
+	uint16_t flags;         /* REC_F_* */
+	uint32_t caplen, wirelen;
+	int32_t linktype;
+	uint32_t input;         /* index of the input it came from */
+	int64_t ts_us;
+	uint8_t *data;          /* packet bytes (writable until capture_release()), or the message */
+};
+
+/* The next item, waiting up to timeout_ms (-1 = forever, 0 = poll); false when none came.
+ * Offline captures of classic pcap files are read in place here, on the caller's thread
+ * (the file is mapped; no copy, no capture thread); everything else comes through the
+ * capture thread's ring. Call capture_release() before asking for the next one. */
+bool capture_next(struct capture *c, struct capture_item *it, int timeout_ms);
+void capture_release(struct capture *c);
 
 struct capture_stats {
 	uint64_t packets, bytes;    /* handed to the ring */
