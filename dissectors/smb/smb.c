@@ -159,7 +159,6 @@ struct host {
 	uint64_t flows;
 	uint64_t flow_ids[HOST_FLOWS_MAX];
 	uint8_t nflow_ids;
-	uint64_t last_flow_id;
 	uint32_t counts[HC__COUNT];
 	uint8_t kinds[K__COUNT];  /* detection kinds seen (for the record) */
 };
@@ -303,6 +302,7 @@ struct smb_state {
 	/* events */
 	uint64_t next_id;
 	uint32_t events, error_events;
+	uint8_t host_counted;     /* host records this flow counted in already: bit (side * 2 + role) */
 };
 
 /* ------------------------------------------------------------------ host verdicts */
@@ -403,8 +403,8 @@ static struct host *host_get(struct smb_run *r, struct app_ctx *ctx, uint8_t fam
 }
 
 /* Record evidence about the host on side `side` of the flow (the SMB client or server). */
-static void host_note(struct app_ctx *ctx, enum flow_dir side, enum role role, enum verdict v, enum hcount hc,
-		      enum kind k)
+static void host_note(struct smb_state *st, struct app_ctx *ctx, enum flow_dir side, enum role role, enum verdict v,
+		      enum hcount hc, enum kind k)
 {
 	struct smb_run *r = ctx->proto;
 	if (!r)
@@ -424,17 +424,13 @@ static void host_note(struct app_ctx *ctx, enum flow_dir side, enum role role, e
 		h->counts[hc]++;
 	if (k < K__COUNT && h->kinds[k] < 255)
 		h->kinds[k]++;
-	if (h->last_flow_id != f->flow_id) {
-		bool seen = false;
-		for (uint8_t i = 0; i < h->nflow_ids; i++)
-			if (h->flow_ids[i] == f->flow_id)
-				seen = true;
-		if (!seen) {
-			h->flows++;
-			if (h->nflow_ids < HOST_FLOWS_MAX)
-				h->flow_ids[h->nflow_ids++] = f->flow_id;
-		}
-		h->last_flow_id = f->flow_id;
+	/* each flow counts once per host record it is evidence for (the flow remembers) */
+	uint8_t bit = (uint8_t)(1u << ((side == DIR_TO_SERVER ? 0 : 2) + (role == ROLE_SERVER ? 1 : 0)));
+	if (!(st->host_counted & bit)) {
+		st->host_counted |= bit;
+		h->flows++;
+		if (h->nflow_ids < HOST_FLOWS_MAX)
+			h->flow_ids[h->nflow_ids++] = f->flow_id;
 	}
 }
 
@@ -1034,9 +1030,9 @@ static void on_trans2_session_setup(struct smb_state *st, struct app_ctx *ctx, e
 		return;
 	enum kind k = op == DP_OP_PING ? K_DP_PING : op == DP_OP_EXEC ? K_DP_EXEC : K_DP_KILL;
 	note_attacker(st, dir);
-	host_note(ctx, dir, ROLE_CLIENT, op == DP_OP_PING ? V_SCANNER : V_ATTACKER,
+	host_note(st, ctx, dir, ROLE_CLIENT, op == DP_OP_PING ? V_SCANNER : V_ATTACKER,
 		  op == DP_OP_PING ? HC_DP_REQUESTS : HC_DP_COMMANDS, k);
-	host_note(ctx, other(dir), ROLE_SERVER, V_PROBED, HC__COUNT, k);
+	host_note(st, ctx, other(dir), ROLE_SERVER, V_PROBED, HC__COUNT, k);
 	struct event *ev = finding(st, ctx, k, dir);
 	if (!ev)
 		return;
@@ -1071,7 +1067,7 @@ static void dp_reply(struct smb_state *st, struct app_ctx *ctx, enum flow_dir di
 		if (delta == 0) {
 			/* an ordinary server answered: no implant */
 			if (smb_dp_opcode_name(d->op))
-				host_note(ctx, dir, ROLE_SERVER, V_PROBED, HC_DP_NOT_PRESENT, K__COUNT);
+				host_note(st, ctx, dir, ROLE_SERVER, V_PROBED, HC_DP_NOT_PRESENT, K__COUNT);
 			memset(d, 0, sizeof(*d));
 			return;
 		}
@@ -1092,8 +1088,8 @@ static void dp_reply(struct smb_state *st, struct app_ctx *ctx, enum flow_dir di
 		if (d->op == DP_OP_EXEC && delta == 0x10)
 			st->dp_upload_bytes += d->data_count;
 		note_attacker(st, other(dir));
-		host_note(ctx, dir, ROLE_SERVER, V_INFECTED, HC_DP_ANSWERS, K_DP_IMPLANT);
-		host_note(ctx, other(dir), ROLE_CLIENT, V_ATTACKER, HC__COUNT, K_DP_IMPLANT);
+		host_note(st, ctx, dir, ROLE_SERVER, V_INFECTED, HC_DP_ANSWERS, K_DP_IMPLANT);
+		host_note(st, ctx, other(dir), ROLE_CLIENT, V_ATTACKER, HC__COUNT, K_DP_IMPLANT);
 		struct event *ev = finding(st, ctx, K_DP_IMPLANT, dir);
 		if (ev) {
 			ev_hdr1(ev, st, h);
@@ -1180,8 +1176,8 @@ static void on_session_setup_req(struct smb_state *st, struct app_ctx *ctx, enum
 	if (q.wc == 12 && (q.capabilities & SMB1_CAP_EXTENDED_SECURITY) &&
 	    !(h->flags2 & SMB1_FLAGS2_EXTENDED_SECURITY)) {
 		note_attacker(st, dir);
-		host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_POOL);
-		host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_POOL);
+		host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_POOL);
+		host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_POOL);
 		struct event *ev = finding(st, ctx, K_EB_POOL, dir);
 		if (ev) {
 			ev_hdr1(ev, st, h);
@@ -1259,8 +1255,8 @@ static void on_trans_primary(struct smb_state *st, struct app_ctx *ctx, enum flo
 		/* the MS17-010 check of nmap and Metasploit: PeekNamedPipe on FID 0 */
 		struct smb_req *r = req_for1(st, ctx, h);
 		r->what |= W_PROBE;
-		host_note(ctx, dir, ROLE_CLIENT, V_SCANNER, HC_PROBES, K_PROBE);
-		host_note(ctx, other(dir), ROLE_SERVER, V_PROBED, HC__COUNT, K_PROBE);
+		host_note(st, ctx, dir, ROLE_CLIENT, V_SCANNER, HC_PROBES, K_PROBE);
+		host_note(st, ctx, other(dir), ROLE_SERVER, V_PROBED, HC__COUNT, K_PROBE);
 		struct event *ev = finding(st, ctx, K_PROBE, dir);
 		if (ev) {
 			ev_hdr1(ev, st, h);
@@ -1282,8 +1278,8 @@ static void on_trans_primary(struct smb_state *st, struct app_ctx *ctx, enum flo
 		}
 		if (q->total_data > 0xffff && ipc_or_unknown) {
 			note_attacker(st, dir);
-			host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC__COUNT, K_EB_OVERSIZED);
-			host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_OVERSIZED);
+			host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC__COUNT, K_EB_OVERSIZED);
+			host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_OVERSIZED);
 			struct event *ev = finding(st, ctx, K_EB_OVERSIZED, dir);
 			if (ev) {
 				ev_hdr1(ev, st, h);
@@ -1317,8 +1313,8 @@ static void on_trans_secondary(struct smb_state *st, struct app_ctx *ctx, enum f
 	t->data_rcvd += q->data_count;
 	if (t->cmd == SMB1_NT_TRANS && q->command == SMB1_TRANS2_SECONDARY) {
 		note_attacker(st, dir);
-		host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_CONFUSION);
-		host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_CONFUSION);
+		host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_CONFUSION);
+		host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_CONFUSION);
 		struct event *ev = finding(st, ctx, K_EB_CONFUSION, dir);
 		if (ev) {
 			ev_hdr1(ev, st, h);
@@ -1331,8 +1327,8 @@ static void on_trans_secondary(struct smb_state *st, struct app_ctx *ctx, enum f
 	}
 	if (t->complete_in_primary) {
 		note_attacker(st, dir);
-		host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_CHAMPION);
-		host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_CHAMPION);
+		host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_CHAMPION);
+		host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_CHAMPION);
 		struct event *ev = finding(st, ctx, K_CHAMPION, dir);
 		if (ev) {
 			ev_hdr1(ev, st, h);
@@ -1355,8 +1351,8 @@ static void on_write_andx(struct smb_state *st, struct app_ctx *ctx, enum flow_d
 	if (!t)
 		return;
 	note_attacker(st, dir);
-	host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_ROMANCE);
-	host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_ROMANCE);
+	host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_ROMANCE);
+	host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_ROMANCE);
 	struct event *ev = finding(st, ctx, K_ROMANCE, dir);
 	if (!ev)
 		return;
@@ -1450,7 +1446,7 @@ static void probe_verdict(struct smb_state *st, struct app_ctx *ctx, enum flow_d
 	}
 	enum verdict hv = k == K_VULNERABLE ? V_VULNERABLE : k == K_PATCHED ? V_PATCHED : V_PROBED;
 	enum hcount hc = k == K_VULNERABLE ? HC_VULNERABLE : k == K_PATCHED ? HC_PATCHED : HC_INCONCLUSIVE;
-	host_note(ctx, dir, ROLE_SERVER, hv, hc, k);
+	host_note(st, ctx, dir, ROLE_SERVER, hv, hc, k);
 	struct event *ev = k < K__COUNT ? finding(st, ctx, k, dir) : NULL;
 	if (!ev)
 		return;
@@ -1761,8 +1757,8 @@ static void handle_smb2(struct smb_state *st, struct app_ctx *ctx, enum flow_dir
 			app_raise_event(ctx, "smb.smb2_invalid_header");
 			if (n == 0 && full >= GROOMING_MIN_LEN) {
 				note_attacker(st, dir);
-				host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_GROOM2);
-				host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_GROOM2);
+				host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_GROOM2);
+				host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_GROOM2);
 				struct event *ev = finding(st, ctx, K_EB_GROOM2, dir);
 				if (ev) {
 					ev_map(ev, "smb2_header");
