@@ -15,6 +15,7 @@
 #include "capture/capture.h"
 #include "capture/privs.h"
 #include "capture/ring.h"
+#include "dissectors/smb/smb.h"
 #include "engine/engine.h"
 #include "engine/streamdigest.h"
 #include "options.h"
@@ -129,10 +130,11 @@ static void remove_pidfile(const struct options *opt)
 
 /* Run the analysis of one capture into out until its input ends or SIGTERM/SIGINT;
  * SIGUSR1 writes a stats event, SIGHUP reloads and reopens out. extra (may be
- * NULL) is one more engine module. Returns an exit code (enum kg_exit); out is
- * flushed, not closed. */
+ * NULL) is one more engine module; quiet_inputs: input errors change the exit code
+ * but are not printed (another worker of -j N prints them). Returns an exit code
+ * (enum kg_exit); out is flushed, not closed. */
 static int analyse(struct options *opt, struct capture *cap, struct ring *ring, struct output *out,
-		   const struct engine_module *extra)
+		   const struct engine_module *extra, bool quiet_inputs)
 {
 	char err[1024] = "";
 	int exit_code = KG_EXIT_OK;
@@ -225,8 +227,11 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 			engine_packet(eng, &pkt);
 			if ((n & 4095) == 0)
 				refresh_counters(eng, cap);
+		} else if (rec->kind == REC_TIME) {
+			engine_time(eng, rec->ts_us);
 		} else if (rec->kind == REC_INPUT_ERROR) {
-			fprintf(stderr, "kagami: %s\n", (const char *)rec->data);
+			if (!quiet_inputs)
+				fprintf(stderr, "kagami: %s\n", (const char *)rec->data);
 			exit_code = KG_EXIT_INPUT;
 		} else if (rec->kind == REC_ALL_DONE) {
 			capture_release(cap);
@@ -287,7 +292,7 @@ static int single_run(struct options *opt)
 		remove_pidfile(opt);
 		return KG_EXIT_OUTPUT;
 	}
-	int exit_code = analyse(opt, cap, ring, out, NULL);
+	int exit_code = analyse(opt, cap, ring, out, NULL, false);
 	capture_free(cap);
 	ring_free(ring);
 	if (output_close(out) != OUT_OK && exit_code == KG_EXIT_OK) {
@@ -302,6 +307,7 @@ static int single_run(struct options *opt)
 
 struct worker_info {
 	int id;
+	enum worker_kind kind;
 };
 
 static void worker_stats(void *ctx, struct engine *e, struct event *ev)
@@ -310,13 +316,32 @@ static void worker_stats(void *ctx, struct engine *e, struct event *ev)
 	(void)e;
 	ev_u64(ev, "id", (uint64_t)w->id);
 	ev_u64(ev, "pid", (uint64_t)getpid());
+	if (w->kind == WORKER_OBSERVER)
+		ev_bool(ev, "observer", true);
 }
 
-static int app_analyse(void *ctx, struct capture *cap, struct ring *ring, struct output *out, int worker)
+/* In a worker process: the program's analysis, as its role asks. An analysis worker leaves
+ * observation to the observer (when there is one); the observer runs only observation, on
+ * headers and flows, and its stats hold only its modules' maps. */
+static int app_analyse(void *ctx, struct capture *cap, struct ring *ring, struct output *out, int worker,
+		       enum worker_kind kind)
 {
-	struct worker_info wi = {.id = worker};
+	struct options *opt = ctx;
+	struct options wopt = *opt; /* a copy in the worker's own memory: the worker's changes stay its own */
+	wopt.worker = true;
+	wopt.eng.stats_barrier = !opt->cap.iface; /* offline: the supervisor merges the stats of the end */
+	if (kind == WORKER_OBSERVER) {
+		wopt.nrule_paths = 0;
+		wopt.stream_digest = false;
+		wopt.eng.headers_only = true;
+		wopt.eng.emit_flows = false;
+		wopt.eng.stats_modules_only = true;
+	} else if (!opt->no_observe) {
+		wopt.no_observe = true;
+	}
+	struct worker_info wi = {.id = worker, .kind = kind};
 	struct engine_module m = {.name = "worker", .ctx = &wi, .stats = worker_stats};
-	return analyse(ctx, cap, ring, out, &m);
+	return analyse(&wopt, cap, ring, out, &m, worker != 0);
 }
 
 static bool app_drop_privileges(void *ctx, char *errbuf, size_t errlen)
@@ -336,11 +361,25 @@ static bool app_check(void *ctx, struct emitter *em, char *errbuf, size_t errlen
 
 static void app_done(void *ctx) { remove_pidfile(ctx); }
 
+static bool app_merge_key(void *ctx, const uint8_t *ev, size_t len, uint8_t *key, size_t *keylen, bool *partial)
+{
+	(void)ctx;
+	return smb_verdict_merge_key(ev, len, key, keylen, partial);
+}
+
+static void app_merge_emit(void *ctx, struct emitter *em, const uint8_t *const *parts, const size_t *lens, size_t n,
+			   const char *summary)
+{
+	(void)ctx;
+	smb_verdict_merge_emit(em, parts, lens, n, summary);
+}
+
 static int supervise(struct options *opt)
 {
 	struct supervisor_cfg sc = {
 		.cap = opt->cap,
 		.workers = opt->workers,
+		.observe = !opt->no_observe,
 		.ring_bytes = opt->ring_bytes,
 		.sensor_name = opt->sensor_name,
 	};
@@ -354,6 +393,9 @@ static int supervise(struct options *opt)
 		.drop_privileges = app_drop_privileges,
 		.check = app_check,
 		.done = app_done,
+		.merge_type = "smb_host_verdict",
+		.merge_key = app_merge_key,
+		.merge_emit = app_merge_emit,
 	};
 	return supervisor_run(&sc, &app);
 }
@@ -368,10 +410,6 @@ static int run(struct options *opt)
 	}
 	if (opt->cap.iface && opt->cap.ninputs) {
 		fprintf(stderr, "kagami: -r and -i cannot be used together\n");
-		return KG_EXIT_USAGE;
-	}
-	if (opt->workers > 1 && !opt->cap.iface) {
-		fprintf(stderr, "kagami: -j needs -i: offline captures are read by one process\n");
 		return KG_EXIT_USAGE;
 	}
 	if ((opt->rotate_bytes || opt->rotate_interval_s) && (!opt->output_set || !strcmp(opt->output_path, "-"))) {

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "output/mpjson.h"
 #include "util/util.h"
@@ -66,7 +67,7 @@ static const struct optdef optdefs[] = {
 	{"no-observe", 0, NOARG, NULL, "do not write observation events"},
 	{"user", 'u', ARG, "USER", "drop privileges to USER after opening the capture"},
 	{"pidfile", 0, ARG, "FILE", "write the process id to FILE"},
-	{"workers", 'j', ARG, "N", "live: N worker processes sharing the interface (PACKET_FANOUT)"},
+	{"workers", 'j', ARG, "N|auto", "N analysis processes (live: one PACKET_FANOUT group; offline: each reads its share of the flows); auto = the number of cores"},
 	{"worker-spares", 0, ARG, "N", "with -j 2+ and -u: capture handles kept to restart workers (default 1)"},
 	{"rotate-size", 0, ARG, "SIZE", "rotate the -w file before it grows past SIZE (renamed FILE.<UTC time>)"},
 	{"rotate-interval", 0, ARG, "DURATION", "rotate the -w file every DURATION, on the multiple (e.g. 1h)"},
@@ -294,9 +295,14 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 	} else if (!strcmp(name, "pidfile")) {
 		o->pidfile = keep(o, value);
 	} else if (!strcmp(name, "workers")) {
-		if (set_count(&u32, 1, 64, name, value, where))
-			return OPT_ERROR;
-		o->workers = (int)u32;
+		if (!strcmp(value, "auto")) {
+			long n = sysconf(_SC_NPROCESSORS_ONLN);
+			o->workers = n < 1 ? 1 : n > 63 ? 63 : (int)n;
+		} else {
+			if (set_count(&u32, 1, 63, name, value, where))
+				return OPT_ERROR;
+			o->workers = (int)u32;
+		}
 	} else if (!strcmp(name, "worker-spares")) {
 		if (set_count(&o->worker_spares, 0, 16, name, value, where))
 			return OPT_ERROR;

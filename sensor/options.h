@@ -48,6 +48,7 @@ struct options {
 	const char *user;
 	const char *pidfile;
 	int workers;
+	bool worker;                /* this process is a -j N worker (set by the program, not an option) */
 	uint32_t worker_spares;
 	bool worker_spares_set;
 	/* outputs besides -w: rotation, Fluent Forward, unix socket */

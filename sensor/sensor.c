@@ -68,9 +68,10 @@ static bool geo_obs_init(struct sensor_modules *m, const struct options *opt, st
 			if (*dirs[i])
 				n = list_mmdb(dirs[i], paths);
 		if (n == 0) {
-			fprintf(stderr, "kagami: note: no geolocation database in %s%s%s; geolocation is off "
-					"(run tools/setup, or give --geoip FILE)\n",
-				dirs[0], ndirs > 1 && *dirs[1] ? " or " : "", ndirs > 1 ? dirs[1] : "");
+			if (!opt->worker) /* a -j N worker: the supervisor said it once */
+				fprintf(stderr, "kagami: note: no geolocation database in %s%s%s; geolocation is off "
+						"(run tools/setup, or give --geoip FILE)\n",
+					dirs[0], ndirs > 1 && *dirs[1] ? " or " : "", ndirs > 1 ? dirs[1] : "");
 		} else {
 			int rc = geo_open(&g, (const char *const *)paths, n, NULL, errbuf, errlen);
 			for (size_t i = 0; i < n; i++)

@@ -237,7 +237,8 @@ for j in 1 2; do
 		start_kagami "$WORK/out/live.mp" -j $j
 		check_unprivileged "$KPID"
 		for c in $(children "$KPID"); do check_unprivileged "$c"; done
-		[ $j = 1 ] || [ "$(children "$KPID" | wc -w)" = $j ] || fail "-j $j: $(children "$KPID" | wc -w) workers"
+		# -j N: N fanout workers and the observer (its own handle outside the group)
+		[ $j = 1 ] || [ "$(children "$KPID" | wc -w)" = $((j + 1)) ] || fail "-j $j: $(children "$KPID" | wc -w) workers"
 		replay "$PPS" "$@" >"$WORK/replay.log" 2>&1 || fail "tcpreplay: $(cat "$WORK/replay.log")"
 		sleep 0.5
 		[ $j = 1 ] || { kill -HUP "$KPID" && sleep 0.5; } # forwarded to the workers' reload hooks
@@ -271,7 +272,7 @@ done
 # is left, and the other worker takes all the traffic
 set -- $(cat "$WORK/batch0.list")
 sent=$(count_packets "$@")
-start_kagami "$WORK/out/live.mp" -j 2 --worker-spares 1
+start_kagami "$WORK/out/live.mp" -j 2 --worker-spares 1 --no-observe # the fanout workers alone
 w0=$(children "$KPID" | awk '{ print $1 }')
 kill -KILL "$w0"
 i=0

@@ -40,6 +40,8 @@
 
 #include "dissectors/dissector.h"
 #include "output/alert.h"
+#include "output/mpjson.h"
+#include "smb.h"
 #include "smb_records.h"
 #include "util/util.h"
 
@@ -2136,3 +2138,114 @@ const struct dissector smb_dissector = {
 	.run_end = smb_run_end,
 	.stats = smb_stats,
 };
+
+/* ------------------------------------------------------------------ merging host verdicts of workers */
+
+static int verdict_of(const uint8_t *s, size_t n)
+{
+	for (int v = V_NONE; v <= V_ATTACKER; v++) {
+		const char *name = verdict_name((enum verdict)v);
+		if (strlen(name) == n && memcmp(name, s, n) == 0)
+			return v;
+	}
+	return V_NONE;
+}
+
+bool smb_verdict_merge_key(const uint8_t *ev, size_t len, uint8_t *key, size_t *keylen, bool *partial)
+{
+	struct mp_val v = mp_val_of(ev, len), m; /* the supervisor measured it */
+	const uint8_t *t, *host, *role, *summary;
+	size_t tl, hl, rl, sl;
+	if (!mp_path_str(v, "event_type", &t, &tl) || tl != 16 ||
+	    memcmp(t, "smb_host_verdict", 16) != 0 || !mp_get(v, "smb_host_verdict", &m) ||
+	    !mp_path_str(m, "host", &host, &hl) || !mp_path_str(m, "role", &role, &rl) || hl >= 64)
+		return false;
+	char hs[64];
+	memcpy(hs, host, hl);
+	hs[hl] = '\0';
+	uint8_t addr[16];
+	int family = kg_parse_ip(hs, addr);
+	if (!family)
+		return false;
+	/* the order of the per-host events of a run (host_cmp): servers first, then the address */
+	key[0] = rl == 6 && memcmp(role, "server", 6) == 0 ? 0 : 1;
+	key[1] = (uint8_t)family;
+	memset(key + 2, 0, 16);
+	memcpy(key + 2, addr, family == 4 ? 4 : 16);
+	*keylen = 18;
+	*partial = mp_path_str(m, "summary", &summary, &sl) && sl == 7 && memcmp(summary, "evicted", 7) == 0;
+	return true;
+}
+
+void smb_verdict_merge_emit(struct emitter *em, const uint8_t *const *parts, const size_t *lens, size_t n,
+			    const char *summary)
+{
+	struct host h;
+	memset(&h, 0, sizeof(h));
+	char first[32] = "", last[32] = "";
+	bool have = false;
+	for (size_t i = 0; i < n; i++) {
+		struct mp_val v = mp_val_of(parts[i], lens[i]), m, a, e; /* measured by the supervisor */
+		const uint8_t *s;
+		size_t sl;
+		if (!mp_get(v, "smb_host_verdict", &m))
+			continue;
+		if (!have && mp_path_str(m, "host", &s, &sl) && sl < 64) {
+			char hs[64];
+			memcpy(hs, s, sl);
+			hs[sl] = '\0';
+			h.family = (uint8_t)kg_parse_ip(hs, h.addr);
+			h.role = mp_path_str(m, "role", &s, &sl) && sl == 6 && memcmp(s, "server", 6) == 0 ? ROLE_SERVER
+													  : ROLE_CLIENT;
+			have = h.family != 0;
+		}
+		if (mp_path_str(m, "verdict", &s, &sl)) {
+			int vd = verdict_of(s, sl);
+			if (vd > h.verdict)
+				h.verdict = (uint8_t)vd;
+		}
+		/* the timestamps are all of one fixed width: their text order is their time order */
+		if (mp_path_str(m, "first_seen", &s, &sl) && sl < sizeof(first) &&
+		    (!first[0] || memcmp(s, first, sl) < 0)) {
+			memcpy(first, s, sl);
+			first[sl] = '\0';
+		}
+		if (mp_path_str(m, "last_seen", &s, &sl) && sl < sizeof(last) && (!last[0] || memcmp(s, last, sl) > 0)) {
+			memcpy(last, s, sl);
+			last[sl] = '\0';
+		}
+		uint64_t u;
+		if (mp_path_uint(m, "flows", &u))
+			h.flows += u;
+		struct mp_iter it;
+		if (mp_get(m, "flow_ids", &a) && mp_iter_array(a, &it))
+			while (mp_next(&it, &e) && mp_as_uint(e, &u)) {
+				bool seen = false;
+				for (uint8_t k = 0; k < h.nflow_ids; k++)
+					seen = seen || h.flow_ids[k] == u;
+				if (!seen && h.nflow_ids < HOST_FLOWS_MAX)
+					h.flow_ids[h.nflow_ids++] = u;
+			}
+		struct mp_val name;
+		if (mp_get(m, "counts", &a) && mp_iter_map(a, &it))
+			while (mp_next_kv(&it, &name, &e))
+				for (int c = 0; c < HC__COUNT; c++)
+					if (mp_as_str(name, &s, &sl) && strlen(hcount_names[c]) == sl &&
+					    !memcmp(hcount_names[c], s, sl) && mp_as_uint(e, &u))
+						h.counts[c] += (uint32_t)KG_MIN(u, (uint64_t)UINT32_MAX - h.counts[c]);
+		if (mp_get(m, "detections", &a) && mp_iter_array(a, &it))
+			while (mp_next(&it, &e) && mp_as_str(e, &s, &sl))
+				for (int k = 0; k < K__COUNT; k++)
+					if (strlen(kinds[k].name) == sl && memcmp(kinds[k].name, s, sl) == 0)
+						h.kinds[k] = 1;
+	}
+	if (!have)
+		return;
+	int64_t t;
+	if (first[0] && kg_parse_time(first, strlen(first), &t))
+		h.first_us = t;
+	if (last[0] && kg_parse_time(last, strlen(last), &t))
+		h.last_us = t;
+	struct app_ctx ctx = {.em = em, .ts_us = h.last_us};
+	emit_host(&ctx, &h, summary);
+}

@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #endif
 
+#include "decode/cursor.h"
 #include "decode/decode.h"
 #include "util/util.h"
 
@@ -59,6 +60,8 @@ struct capture {
 	uint32_t next_input;              /* pull: the next input to open */
 	bool done;                        /* pull: REC_ALL_DONE handed out */
 	char msg[PCAP_ERRBUF_SIZE + 512]; /* pull: the text of an error item */
+	struct packet share_pkt;          /* offline -j N: scratch for the share of a packet */
+	struct decode_stats share_st;
 };
 
 #define MAP_WINDOW (16u << 20) /* bytes of a file mapped at once */
@@ -298,6 +301,7 @@ struct capture *capture_open_with(const struct capture_cfg *cfg, struct pcap *p,
 }
 
 static bool mappable(const char *name);
+static bool foreign(struct capture *c, const uint8_t *data, uint32_t caplen, int linktype);
 static void close_mapped(struct capture *c);
 
 struct capture *capture_open(const struct capture_cfg *cfg, struct ring *ring, char *errbuf, size_t errlen)
@@ -364,6 +368,16 @@ static void clamp_ts(const struct timeval *tv, int64_t *ts_us, uint16_t *flags)
 static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const uint8_t *data, int linktype,
 			uint32_t input, bool wait)
 {
+	if (foreign(c, data, h->caplen, linktype)) { /* offline -j N: only its time */
+		struct ring_rec *t = ring_reserve(c->ring, 0, wait);
+		if (!t)
+			return false;
+		t->kind = REC_TIME;
+		t->input = input;
+		clamp_ts(&h->ts, &t->ts_us, &t->flags);
+		ring_commit(c->ring, t);
+		return true;
+	}
 	uint32_t caplen = h->caplen;
 	struct ring_rec *r = ring_reserve(c->ring, caplen, wait);
 	if (!r) {
@@ -600,6 +614,98 @@ void capture_free(struct capture *c)
 	free(c);
 }
 
+/* ------------------------------------------------------------ shares of -j N offline */
+
+/* The IP addresses of a plain Ethernet (+ 802.1Q/QinQ) IPv4 or IPv6 packet carrying TCP or
+ * ICMP, read with the cursor; false for anything else, which goes through the full decoder
+ * (tunnels, UDP that may be VXLAN, other link types): for a packet read here the decoder
+ * would find the same innermost addresses. */
+static bool peek_pair(const uint8_t *data, uint32_t caplen, int linktype, int *family, const uint8_t **a,
+		      const uint8_t **b)
+{
+	if (linktype != DLT_EN10MB)
+		return false;
+	struct cursor c = cur_make(data, caplen);
+	uint16_t et;
+	if (!cur_skip(&c, 12) || !cur_be16(&c, &et))
+		return false;
+	for (int i = 0; i < 2 && (et == 0x8100 || et == 0x88a8); i++)
+		if (!cur_skip(&c, 2) || !cur_be16(&c, &et))
+			return false;
+	uint8_t v, proto;
+	const uint8_t *p;
+	if (et == 0x0800) {
+		if (!cur_peek_u8(&c, 0, &v) || (v >> 4) != 4 || (v & 15) < 5 || !cur_peek_u8(&c, 9, &proto) ||
+		    (proto != 6 && proto != 1) || !cur_skip(&c, 12) || !cur_bytes(&c, 8, &p))
+			return false;
+		*family = 4;
+		*a = p;
+		*b = p + 4;
+		return true;
+	}
+	if (et == 0x86dd) {
+		if (!cur_peek_u8(&c, 0, &v) || (v >> 4) != 6 || !cur_peek_u8(&c, 6, &proto) ||
+		    (proto != 6 && proto != 58) || !cur_skip(&c, 8) || !cur_bytes(&c, 32, &p))
+			return false;
+		*family = 6;
+		*a = p;
+		*b = p + 16;
+		return true;
+	}
+	return false;
+}
+
+/* scratch: the decoder's packet and counters (only the addresses are used) */
+static uint32_t share_with(const uint8_t *data, uint32_t caplen, int linktype, uint32_t shares, struct packet *pkt,
+			   struct decode_stats *st)
+{
+	if (shares <= 1)
+		return 0;
+	int family;
+	const uint8_t *a, *b;
+	if (!peek_pair(data, caplen, linktype, &family, &a, &b)) {
+		pkt->data = (uint8_t *)(uintptr_t)data; /* decode_packet only reads */
+		pkt->caplen = caplen;
+		pkt->wirelen = caplen;
+		pkt->linktype = linktype;
+		const struct decode_cfg dc = {.vxlan_port = 4789};
+		if (decode_packet(pkt, &dc, st) != DEC_OK || (pkt->family != 4 && pkt->family != 6))
+			return 0;
+		family = pkt->family;
+		a = pkt->src;
+		b = pkt->dst;
+	}
+	size_t n = family == 4 ? 4 : 16;
+	if (memcmp(a, b, n) > 0) {
+		const uint8_t *t = a;
+		a = b;
+		b = t;
+	}
+	/* FNV-1a over the ordered pair: fixed, so that every process and every run agree */
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)family;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ a[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	return (uint32_t)(h % shares);
+}
+
+uint32_t capture_share_of(const uint8_t *data, uint32_t caplen, int linktype, uint32_t shares)
+{
+	struct packet pkt;
+	struct decode_stats st;
+	memset(&pkt, 0, sizeof(pkt));
+	memset(&st, 0, sizeof(st));
+	return share_with(data, caplen, linktype, shares, &pkt, &st);
+}
+
+static bool foreign(struct capture *c, const uint8_t *data, uint32_t caplen, int linktype)
+{
+	return c->cfg.shares > 1 &&
+	       share_with(data, caplen, linktype, c->cfg.shares, &c->share_pkt, &c->share_st) != c->cfg.share;
+}
+
 /* ------------------------------------------------------------ items for the analysis loop */
 
 /* Can this input be read in place? A regular file starting with the classic pcap magic
@@ -814,6 +920,12 @@ static bool next_pulled(struct capture *c, struct capture_item *it)
 		uint32_t idx = c->next_input - 1;
 		int r = next_mapped(c, it);
 		it->input = idx;
+		if (r > 0 && foreign(c, it->data, it->caplen, it->linktype)) {
+			it->kind = REC_TIME;
+			it->caplen = it->wirelen = 0;
+			it->data = NULL;
+			return true;
+		}
 		if (r > 0) {
 			c->n_packets++;
 			c->n_bytes += it->wirelen;

@@ -26,7 +26,18 @@ struct capture_cfg {
 	bool immediate;
 	int fanout_group;     /* PACKET_FANOUT group id (live workers), 0 = none */
 	bool no_map;          /* offline: read every file through libpcap and the capture thread */
+	/* offline -j N: this process analyses share `share` of `shares` (flows are assigned by
+	 * capture_share_of(), both directions and every fragment of a datagram alike); the other
+	 * packets come out as REC_TIME items, so that packet time advances as with -j 1.
+	 * shares = 0: every packet is analysed. */
+	uint32_t shares, share;
 };
+
+/* The share (0..shares-1) a packet of link type linktype belongs to: a hash of its innermost IP
+ * addresses, ordered (so both directions, every fragment and every flow between two hosts go
+ * to one share); packets that are not IP, or do not decode, belong to share 0. The same in
+ * every process and every run. */
+uint32_t capture_share_of(const uint8_t *data, uint32_t caplen, int linktype, uint32_t shares);
 
 struct capture;
 struct pcap; /* libpcap's pcap_t */
