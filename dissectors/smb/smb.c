@@ -286,6 +286,7 @@ struct smb_state {
 	struct smb_tx *tx;        /* grows up to MAX_TX */
 	uint32_t tx_cap;
 	struct smb_req pend[MAX_PENDING];
+	uint8_t pend_hi;          /* no slot at or above it is used (requests are searched below it) */
 	struct dp_req dp[MAX_DP];
 	struct smb_tree trees[MAX_TREES];
 	/* DoublePulsar */
@@ -801,14 +802,26 @@ static void req_free(struct smb_req *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Lower pend_hi past the slots freed at the top: a flow has a few requests outstanding, so
+ * the searches below look at a few slots, not all 64. */
+static void pend_trim(struct smb_state *st)
+{
+	while (st->pend_hi && !st->pend[st->pend_hi - 1].used)
+		st->pend_hi--;
+}
+
 static struct smb_req *req_new(struct smb_state *st, struct app_ctx *ctx)
 {
+	pend_trim(st);
 	struct smb_req *r = NULL, *oldest = &st->pend[0];
 	for (int i = 0; i < MAX_PENDING && !r; i++) {
-		if (!st->pend[i].used)
+		if (!st->pend[i].used) {
 			r = &st->pend[i];
-		else if (st->pend[i].seq < oldest->seq)
+			if (i >= st->pend_hi)
+				st->pend_hi = (uint8_t)(i + 1);
+		} else if (st->pend[i].seq < oldest->seq) {
 			oldest = &st->pend[i];
+		}
 	}
 	if (!r) {
 		CNT(ctx, pending_evicted);
@@ -824,7 +837,8 @@ static struct smb_req *req_new(struct smb_state *st, struct app_ctx *ctx)
 
 static struct smb_req *req_find1(struct smb_state *st, uint32_t pid, uint16_t mid)
 {
-	for (int i = 0; i < MAX_PENDING; i++)
+	pend_trim(st);
+	for (int i = 0; i < st->pend_hi; i++)
 		if (st->pend[i].used && st->pend[i].ver == 1 && st->pend[i].pid == pid && st->pend[i].mid == mid)
 			return &st->pend[i];
 	return NULL;
@@ -832,7 +846,8 @@ static struct smb_req *req_find1(struct smb_state *st, uint32_t pid, uint16_t mi
 
 static struct smb_req *req_find2(struct smb_state *st, uint64_t msgid)
 {
-	for (int i = 0; i < MAX_PENDING; i++)
+	pend_trim(st);
+	for (int i = 0; i < st->pend_hi; i++)
 		if (st->pend[i].used && st->pend[i].ver == 2 && st->pend[i].msgid == msgid)
 			return &st->pend[i];
 	return NULL;
@@ -1677,7 +1692,7 @@ static void smb2_reply(struct smb_state *st, struct app_ctx *ctx, enum flow_dir 
 	}
 	if (h->command == SMB2_NEGOTIATE) {
 		/* also the answer to a multi-protocol SMB1 NEGOTIATE */
-		for (int i = 0; i < MAX_PENDING && !r; i++)
+		for (int i = 0; i < st->pend_hi && !r; i++)
 			if (st->pend[i].used && st->pend[i].ver == 1 && st->pend[i].cmd == SMB1_NEGOTIATE)
 				r = &st->pend[i];
 		struct smb2_negotiate_resp nr;
