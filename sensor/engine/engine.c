@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "applayer.h"
 #include "flow/reasm.h"
@@ -481,6 +482,15 @@ void engine_emit_stats(struct engine *e)
 	ev_end_map(ev);
 
 	emit_module_stats(e, ev);
+
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		ev_map(ev, "process");
+		ev_u64(ev, "peak_rss_bytes", (uint64_t)ru.ru_maxrss * 1024); /* Linux: KiB */
+		ev_u64(ev, "cpu_user_us", (uint64_t)ru.ru_utime.tv_sec * 1000000 + (uint64_t)ru.ru_utime.tv_usec);
+		ev_u64(ev, "cpu_system_us", (uint64_t)ru.ru_stime.tv_sec * 1000000 + (uint64_t)ru.ru_stime.tv_usec);
+		ev_end_map(ev);
+	}
 
 	ev_map(ev, "reload");
 	ev_u64(ev, "requests", e->reloads);

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -443,6 +444,9 @@ static void emit_merged(struct sup *s)
 	ev_u64(ev, "protocol_errors", s->protocol_errors);
 	ev_u64(ev, "merged_hosts", s->mn);
 	ev_u64(ev, "merge_overflow", s->merge_overflow);
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		ev_u64(ev, "peak_rss_bytes", (uint64_t)ru.ru_maxrss * 1024);
 	ev_end_map(ev);
 	ev_end_map(ev);
 	event_end(ev);
