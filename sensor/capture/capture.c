@@ -44,6 +44,10 @@ struct capture {
 	_Atomic uint64_t packets, bytes, ring_drops;
 	uint64_t n_packets, n_bytes, n_drops; /* the capture thread's own counts */
 	uint32_t cur_input;
+	/* progress: file bytes read so far (written by the capture thread), of total_bytes */
+	_Atomic uint64_t bytes_read;
+	uint64_t total_bytes;   /* sum of the inputs' sizes; 0 = unknown (stdin, a FIFO) */
+	_Atomic uint32_t *snaplens; /* per input: its snap length, set before its first packet */
 };
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -100,6 +104,19 @@ static bool expand_inputs(struct capture *c, char *errbuf, size_t errlen)
  * that both directions of a flow (the kernel's symmetric flow hash) reach the
  * same member; PACKET_FANOUT_FLAG_DEFRAG has the kernel reassemble IPv4
  * fragments first, so that a datagram's fragments hash as one packet. */
+/* The sum of the sizes of the offline inputs, or 0 when one of them has none (stdin, a FIFO). */
+static uint64_t inputs_size(const struct capture *c)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < c->nnames; i++) {
+		struct stat sb;
+		if (strcmp(c->names[i], "-") == 0 || stat(c->names[i], &sb) != 0 || !S_ISREG(sb.st_mode))
+			return 0;
+		total += (uint64_t)sb.st_size;
+	}
+	return total;
+}
+
 static bool join_fanout(pcap_t *p, const struct capture_cfg *cfg, char *errbuf, size_t errlen)
 {
 	if (cfg->fanout_group <= 0)
@@ -260,6 +277,8 @@ struct capture *capture_open_with(const struct capture_cfg *cfg, struct pcap *p,
 	c->live = p;
 	c->st.tpacket_version = tpacket_version(p);
 	add_name(c, cfg->iface);
+	c->snaplens = kg_calloc(1, sizeof(*c->snaplens), "input snap lengths");
+	atomic_store_explicit(&c->snaplens[0], (uint32_t)pcap_snapshot(p), memory_order_release);
 	return c;
 }
 
@@ -281,7 +300,12 @@ struct capture *capture_open(const struct capture_cfg *cfg, struct ring *ring, c
 	} else if (!expand_inputs(c, errbuf, errlen)) {
 		capture_free(c);
 		return NULL;
+	} else {
+		c->total_bytes = inputs_size(c);
 	}
+	c->snaplens = kg_calloc(c->nnames ? c->nnames : 1, sizeof(*c->snaplens), "input snap lengths");
+	if (c->live)
+		atomic_store_explicit(&c->snaplens[0], (uint32_t)pcap_snapshot(c->live), memory_order_release);
 	return c;
 }
 
@@ -343,6 +367,13 @@ static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const ui
 	return true;
 }
 
+static void note_read(struct capture *c, FILE *fp, bool seekable, uint64_t base, uint64_t est)
+{
+	long off = seekable ? ftell(fp) : -1;
+	uint64_t v = base + (off >= 0 ? (uint64_t)off : est);
+	atomic_store_explicit(&c->bytes_read, v, memory_order_relaxed);
+}
+
 static void read_offline(struct capture *c, uint32_t idx)
 {
 	const char *name = c->names[idx];
@@ -369,6 +400,8 @@ static void read_offline(struct capture *c, uint32_t idx)
 		sb_free(&m);
 		return;
 	}
+	/* before any packet of this input reaches the ring (the ring's commit publishes it) */
+	atomic_store_explicit(&c->snaplens[idx], (uint32_t)pcap_snapshot(p), memory_order_release);
 	int lt = pcap_datalink(p);
 	if (!decode_linktype_supported(lt)) {
 		struct strbuf m;
@@ -380,6 +413,10 @@ static void read_offline(struct capture *c, uint32_t idx)
 		return;
 	}
 	uint64_t n = 0;
+	/* bytes read: the file offset (ftell, every 256 packets: it costs a system call), or,
+	 * where there is none (a pipe), the record sizes of the classic pcap format */
+	uint64_t base = atomic_load_explicit(&c->bytes_read, memory_order_relaxed), est = 24;
+	bool seekable = ftell(fp) >= 0;
 	for (;;) {
 		if (atomic_load(&c->stop))
 			break;
@@ -391,6 +428,9 @@ static void read_offline(struct capture *c, uint32_t idx)
 			/* pcapng files may change link type per interface */
 			lt = pcap_datalink(p);
 			push_packet(c, h, data, lt, idx, true);
+			est += 16 + (uint64_t)h->caplen;
+			if ((n & 255) == 0)
+				note_read(c, fp, seekable, base, est);
 			continue;
 		}
 		if (rc == PCAP_ERROR_BREAK || atomic_load(&c->stop))
@@ -403,6 +443,7 @@ static void read_offline(struct capture *c, uint32_t idx)
 		sb_free(&m);
 		break;
 	}
+	note_read(c, fp, seekable, base, est);
 	pcap_close(p);
 	post(c, REC_INPUT_END, idx, NULL);
 }
@@ -542,11 +583,25 @@ void capture_get_stats(struct capture *c, struct capture_stats *out)
 	out->ring_drops = atomic_load_explicit(&c->ring_drops, memory_order_relaxed);
 }
 
+void capture_progress(struct capture *c, uint64_t *bytes_read, uint64_t *total_bytes)
+{
+	*bytes_read = atomic_load_explicit(&c->bytes_read, memory_order_relaxed);
+	*total_bytes = c->total_bytes;
+}
+
+uint32_t capture_input_snaplen(const struct capture *c, uint32_t idx)
+{
+	if (!c->snaplens || idx >= (c->nnames ? c->nnames : 1))
+		return 0;
+	return atomic_load_explicit(&c->snaplens[idx], memory_order_acquire);
+}
+
 void capture_free(struct capture *c)
 {
 	if (!c)
 		return;
 	capture_join(c);
+	free((void *)c->snaplens);
 	if (c->live)
 		pcap_close(c->live);
 	for (size_t i = 0; i < c->nnames; i++)
