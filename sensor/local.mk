@@ -21,6 +21,7 @@ libkagami_a_SOURCES += \
 	sensor/output/pcapfile.c sensor/output/pcapfile.h \
 	sensor/engine/applayer.c sensor/engine/applayer.h \
 	sensor/engine/engine.c sensor/engine/engine.h \
+	sensor/engine/evidence.c sensor/engine/evidence.h \
 	sensor/engine/streamdigest.c sensor/engine/streamdigest.h \
 	sensor/enrich/geo.c sensor/enrich/geo.h \
 	sensor/enrich/observe.c sensor/enrich/observe.h \
