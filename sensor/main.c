@@ -129,10 +129,10 @@ static void remove_pidfile(const struct options *opt)
 
 /* Run the analysis of one capture into out until its input ends or SIGTERM/SIGINT;
  * SIGUSR1 writes a stats event, SIGHUP reloads and reopens out. extra (may be
- * NULL) is one more engine module. Returns an exit code (enum kg_exit); out is
- * flushed, not closed. */
+ * NULL) is one more engine module; worker numbers the evidence files. Returns an
+ * exit code (enum kg_exit); out is flushed, not closed. */
 static int analyse(struct options *opt, struct capture *cap, struct ring *ring, struct output *out,
-		   const struct engine_module *extra)
+		   const struct engine_module *extra, unsigned worker)
 {
 	char err[1024] = "";
 	int exit_code = KG_EXIT_OK;
@@ -143,6 +143,12 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 	struct sensor_modules mods;
 	if (!sensor_modules_init(&mods, opt, em, err, sizeof(err))) {
 		fprintf(stderr, "kagami: %s\n", err);
+		emitter_free(em);
+		return KG_EXIT_USAGE;
+	}
+	if (!sensor_evidence_init(&mods, opt, worker, err, sizeof(err))) {
+		fprintf(stderr, "kagami: %s\n", err);
+		sensor_modules_free(&mods);
 		emitter_free(em);
 		return KG_EXIT_USAGE;
 	}
@@ -159,6 +165,7 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 		streamdigest_attach(eng);
 	if (extra)
 		engine_add_module(eng, extra);
+	sensor_evidence_attach(&mods, eng); /* the last module (engine/evidence.h) */
 
 	install_signals();
 	if (!capture_start(cap, err, sizeof(err))) {
@@ -171,6 +178,7 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 
 	bool live = capture_is_live(cap);
 	bool stopping = false;
+	uint32_t input = UINT32_MAX;
 	uint64_t n = 0;
 	int64_t next_tick = 0;
 	struct packet pkt;
@@ -213,6 +221,10 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 			continue;
 		}
 		if (rec->kind == REC_PACKET) {
+			if (rec->input != input) {
+				input = rec->input;
+				sensor_note_input(&mods, capture_input_snaplen(cap, input));
+			}
 			pkt.ts_us = rec->ts_us;
 			pkt.caplen = rec->caplen;
 			pkt.wirelen = rec->wirelen;
@@ -285,7 +297,7 @@ static int single_run(struct options *opt)
 		remove_pidfile(opt);
 		return KG_EXIT_OUTPUT;
 	}
-	int exit_code = analyse(opt, cap, ring, out, NULL);
+	int exit_code = analyse(opt, cap, ring, out, NULL, 0);
 	capture_free(cap);
 	ring_free(ring);
 	if (output_close(out) != OUT_OK && exit_code == KG_EXIT_OK) {
@@ -314,7 +326,7 @@ static int app_analyse(void *ctx, struct capture *cap, struct ring *ring, struct
 {
 	struct worker_info wi = {.id = worker};
 	struct engine_module m = {.name = "worker", .ctx = &wi, .stats = worker_stats};
-	return analyse(ctx, cap, ring, out, &m);
+	return analyse(ctx, cap, ring, out, &m, (unsigned)worker);
 }
 
 static bool app_drop_privileges(void *ctx, char *errbuf, size_t errlen)
@@ -328,8 +340,9 @@ static bool app_check(void *ctx, struct emitter *em, char *errbuf, size_t errlen
 	struct sensor_modules mods;
 	if (!sensor_modules_init(&mods, ctx, em, errbuf, errlen))
 		return false;
+	bool ok = sensor_evidence_init(&mods, ctx, 0, errbuf, errlen);
 	sensor_modules_free(&mods);
-	return true;
+	return ok;
 }
 
 static void app_done(void *ctx) { remove_pidfile(ctx); }
@@ -378,6 +391,10 @@ static int run(struct options *opt)
 	}
 	if (opt->fwd.spool_dir && !opt->forward) {
 		fprintf(stderr, "kagami: --spool-dir needs --forward\n");
+		return KG_EXIT_USAGE;
+	}
+	if (opt->pcap_log_opts && !opt->pcap_log.dir) {
+		fprintf(stderr, "kagami: the --pcap-log-* settings need --pcap-log DIR\n");
 		return KG_EXIT_USAGE;
 	}
 	if (opt->workers > 1)
