@@ -28,6 +28,7 @@ libkagami_a_SOURCES += \
 	sensor/workers/statsmerge.c sensor/workers/statsmerge.h \
 	sensor/workers/supervisor.c sensor/workers/supervisor.h \
 	sensor/options.c sensor/options.h \
+	sensor/progress.c sensor/progress.h \
 	sensor/sensor.c sensor/sensor.h
 
 sbin_PROGRAMS += kagami

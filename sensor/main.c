@@ -21,6 +21,7 @@
 #include "output/event.h"
 #include "output/mpjson.h"
 #include "output/output.h"
+#include "progress.h"
 #include "sensor.h"
 #include "util/util.h"
 #include "workers/supervisor.h"
@@ -69,6 +70,16 @@ static void refresh_counters(struct engine *e, struct capture *cap)
 
 static int run(struct options *opt);
 
+/* The progress line's figures now. */
+static void progress_now(struct capture *cap, struct emitter *em, struct progress_figures *f)
+{
+	struct capture_stats cs;
+	capture_get_stats(cap, &cs);
+	capture_progress(cap, &f->bytes, &f->total);
+	f->packets = cs.packets;
+	f->alerts = emitter_alerts(em);
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
@@ -78,6 +89,7 @@ int main(int argc, char **argv)
 		options_free(&opt);
 		return pr == OPT_EXIT_OK ? KG_EXIT_OK : KG_EXIT_USAGE;
 	}
+	opt.stderr_tty = isatty(STDERR_FILENO) == 1; /* progress line and summary: decided here, once */
 	int rc = run(&opt);
 	options_free(&opt);
 	return rc;
@@ -178,6 +190,9 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 
 	bool live = capture_is_live(cap);
 	bool stopping = false;
+	/* offline on a terminal: a progress line (opt->stderr_tty is decided once, in main()) */
+	struct progress *prog = !live && opt->stderr_tty && !opt->quiet ? progress_new(stderr, kg_wall_us()) : NULL;
+	struct progress_figures pf;
 	uint32_t input = UINT32_MAX;
 	uint64_t n = 0;
 	int64_t next_tick = 0;
@@ -210,6 +225,10 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 				if (output_tick(out, now) != OUT_OK)
 					break;
 			}
+			if (prog) {
+				progress_now(cap, em, &pf);
+				progress_update(prog, now, &pf);
+			}
 		}
 		if (!rec) {
 			if (stopping && !live)
@@ -236,6 +255,7 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 			if ((n & 4095) == 0)
 				refresh_counters(eng, cap);
 		} else if (rec->kind == REC_INPUT_ERROR) {
+			progress_clear(prog);
 			fprintf(stderr, "kagami: %s\n", (const char *)rec->data);
 			exit_code = KG_EXIT_INPUT;
 		} else if (rec->kind == REC_ALL_DONE) {
@@ -252,6 +272,10 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 	capture_join(cap);
 	refresh_counters(eng, cap);
 	engine_finish(eng);
+	if (prog) {
+		progress_now(cap, em, &pf);
+		progress_end(prog, kg_wall_us(), &pf);
+	}
 	engine_free(eng);
 	sensor_modules_free(&mods);
 
