@@ -19,6 +19,7 @@ libkagami_a_SOURCES += \
 	sensor/output/output_forward.c sensor/output/output_forward.h \
 	sensor/output/output_unix.c sensor/output/output_unix.h \
 	sensor/output/pcapfile.c sensor/output/pcapfile.h \
+	sensor/output/summary.c sensor/output/summary.h \
 	sensor/engine/applayer.c sensor/engine/applayer.h \
 	sensor/engine/engine.c sensor/engine/engine.h \
 	sensor/engine/evidence.c sensor/engine/evidence.h \

@@ -21,6 +21,7 @@
 #include "output/event.h"
 #include "output/mpjson.h"
 #include "output/output.h"
+#include "output/summary.h"
 #include "progress.h"
 #include "sensor.h"
 #include "util/util.h"
@@ -141,14 +142,17 @@ static void remove_pidfile(const struct options *opt)
 
 /* Run the analysis of one capture into out until its input ends or SIGTERM/SIGINT;
  * SIGUSR1 writes a stats event, SIGHUP reloads and reopens out. extra (may be
- * NULL) is one more engine module; worker numbers the evidence files. Returns an
- * exit code (enum kg_exit); out is flushed, not closed. */
+ * NULL) is one more engine module; worker numbers the evidence files; sum (may
+ * be NULL) sees every event written. Returns an exit code (enum kg_exit); out is
+ * flushed, not closed. */
 static int analyse(struct options *opt, struct capture *cap, struct ring *ring, struct output *out,
-		   const struct engine_module *extra, unsigned worker)
+		   const struct engine_module *extra, unsigned worker, struct summary *sum)
 {
 	char err[1024] = "";
 	int exit_code = KG_EXIT_OK;
 	struct emitter *em = emitter_new(out);
+	if (sum)
+		emitter_set_tap(em, summary_event, sum);
 	if (opt->sensor_name)
 		emitter_set_sensor_name(em, opt->sensor_name);
 
@@ -321,7 +325,14 @@ static int single_run(struct options *opt)
 		remove_pidfile(opt);
 		return KG_EXIT_OUTPUT;
 	}
-	int exit_code = analyse(opt, cap, ring, out, NULL, 0);
+	/* the verdicts first: at the end of an offline run on a terminal, or with --summary */
+	bool want = opt->summary || (!opt->cap.iface && opt->stderr_tty && !opt->quiet);
+	struct summary *sum = want ? summary_new() : NULL;
+	int exit_code = analyse(opt, cap, ring, out, NULL, 0, sum);
+	if (sum) {
+		summary_print(sum, stderr);
+		summary_free(sum);
+	}
 	capture_free(cap);
 	ring_free(ring);
 	if (output_close(out) != OUT_OK && exit_code == KG_EXIT_OK) {
@@ -350,7 +361,7 @@ static int app_analyse(void *ctx, struct capture *cap, struct ring *ring, struct
 {
 	struct worker_info wi = {.id = worker};
 	struct engine_module m = {.name = "worker", .ctx = &wi, .stats = worker_stats};
-	return analyse(ctx, cap, ring, out, &m, (unsigned)worker);
+	return analyse(ctx, cap, ring, out, &m, (unsigned)worker, NULL);
 }
 
 static bool app_drop_privileges(void *ctx, char *errbuf, size_t errlen)
@@ -383,6 +394,9 @@ static int supervise(struct options *opt)
 	if (opt->user || geteuid() != 0)
 		sc.spares = opt->worker_spares_set ? opt->worker_spares : 1;
 	output_cfg_of(opt, &sc.out);
+	struct summary *sum = opt->summary ? summary_new() : NULL; /* from the merged stream */
+	sc.tap = sum ? summary_event : NULL;
+	sc.tap_ctx = sum;
 	struct supervisor_app app = {
 		.ctx = opt,
 		.analyse = app_analyse,
@@ -390,7 +404,12 @@ static int supervise(struct options *opt)
 		.check = app_check,
 		.done = app_done,
 	};
-	return supervisor_run(&sc, &app);
+	int rc = supervisor_run(&sc, &app);
+	if (sum) {
+		summary_print(sum, stderr);
+		summary_free(sum);
+	}
+	return rc;
 }
 
 static int run(struct options *opt)
