@@ -255,6 +255,7 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 			pkt.data = rec->data;
 			if (rec->flags & REC_F_TS_CLAMPED)
 				sensor_note_clamped_timestamp(eng);
+			sensor_packet_in(&mods, &pkt);
 			engine_packet(eng, &pkt);
 			if ((n & 4095) == 0)
 				refresh_counters(eng, cap);

@@ -200,6 +200,12 @@ void sensor_note_input(struct sensor_modules *m, uint32_t snaplen)
 		evidence_set_snaplen(m->evidence, snaplen);
 }
 
+void sensor_packet_in(struct sensor_modules *m, const struct packet *pkt)
+{
+	if (m->evidence)
+		evidence_packet_in(m->evidence, pkt);
+}
+
 /* SIGHUP: parse the rule paths again; only a set that loads completely replaces the running
  * one (single analysis thread: the swap happens between two packets). */
 void sensor_reload(struct sensor_modules *m, const struct options *opt, struct engine *e)

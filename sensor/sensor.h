@@ -34,6 +34,8 @@ bool sensor_evidence_init(struct sensor_modules *m, const struct options *opt, u
 void sensor_evidence_attach(struct sensor_modules *m, struct engine *e);
 /* The packets that follow come from an input with this snap length. */
 void sensor_note_input(struct sensor_modules *m, uint32_t snaplen);
+/* A packet as read, before engine_packet() (--pcap-log-mode all writes it here). */
+void sensor_packet_in(struct sensor_modules *m, const struct packet *pkt);
 /* SIGHUP, on the analysis thread: engine_reload() runs the reload hook of every engine
  * module (signature rules, ...); a failed hook is reported, the old state kept. */
 void sensor_reload(struct sensor_modules *m, const struct options *opt, struct engine *e);

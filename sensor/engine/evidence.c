@@ -51,6 +51,9 @@ struct evidence {
 	struct pnode *cur_node;          /* its copy, while it waits in a ring */
 	bool cur_written;
 	struct pcapfile_pos cur_pos;
+	/* mode all: where the packet read last went */
+	bool in_written;
+	struct pcapfile_pos in_pos;
 	char ref_path[4096];
 	uint64_t flows_logged, prebuffer_evicted, memcap_evicted;
 };
@@ -93,6 +96,15 @@ int evidence_new(struct evidence **out, const struct evidence_cfg *cfg, unsigned
 }
 
 void evidence_set_snaplen(struct evidence *ev, uint32_t snaplen) { ev->snaplen = snaplen; }
+
+void evidence_packet_in(struct evidence *ev, const struct packet *pkt)
+{
+	if (ev->cfg.mode != EVIDENCE_ALL)
+		return;
+	struct pcapfile_rec r = {.dlt = pkt->linktype, .snaplen = ev->snaplen, .ts_us = pkt->ts_us,
+				 .caplen = pkt->caplen, .wirelen = pkt->wirelen, .data = pkt->data};
+	ev->in_written = pcapfile_write(ev->w, &r, &ev->in_pos);
+}
 
 /* ---------------------------------------------------------------- per-flow table */
 
@@ -292,7 +304,15 @@ static void ev_packet(void *ctx, struct engine *e, const struct packet *pkt, str
 	ev->cur_node = NULL;
 	ev->cur_written = false;
 	struct fent *x = get(ev, f);
-	if (ev->cfg.mode == EVIDENCE_ALL || x->logging) {
+	if (ev->cfg.mode == EVIDENCE_ALL) { /* written as read: evidence_packet_in() */
+		if (ev->in_written) {
+			ev->cur_written = true;
+			ev->cur_pos = x->last = ev->in_pos;
+			x->have_last = true;
+		}
+		return;
+	}
+	if (x->logging) {
 		struct pcapfile_rec r = {.dlt = pkt->linktype, .snaplen = ev->snaplen, .ts_us = pkt->ts_us,
 					 .caplen = pkt->caplen, .wirelen = pkt->wirelen, .data = pkt->data};
 		write_pkt(ev, x, &r, true);

@@ -8,7 +8,8 @@
  * alert is written for the flow (any alert_begin(): built-in detections and rules alike), the
  * alert builder asks evidence_capture_ref() (installed with emitter_set_capture_ref()): the
  * ring goes to the file, the flow's later packets follow as they come, and the alert names the
- * file and the index of the packet being processed in it. Mode "all" writes every packet.
+ * file and the index of the packet being processed in it. Mode "all" writes every packet as
+ * it is read (evidence_packet_in()).
  *
  * Contract with the engine: attach it after every other module, so that its packet callback
  * sees the packet before any alert the app layer or a module raises on it, and its
@@ -51,6 +52,9 @@ int evidence_new(struct evidence **out, const struct evidence_cfg *cfg, unsigned
 bool evidence_attach(struct evidence *ev, struct engine *e);
 /* The snap length of the input the next packets come from (written in the file headers). */
 void evidence_set_snaplen(struct evidence *ev, uint32_t snaplen);
+/* Mode all: every packet as read, before engine_packet() (so that frames no flow takes - ARP,
+ * undecodable ones, IP fragments before the last - are written too); nothing in mode alerts. */
+void evidence_packet_in(struct evidence *ev, const struct packet *pkt);
 /* The emitter's capture_ref_fn (ctx = the struct evidence): see output/event.h. For the packet
  * being processed the answer is its file and 1-based index there; with no packet of f being
  * processed (alerts at flow end) the file of the flow's last packet and index 0. False when
