@@ -25,7 +25,10 @@ tests_unit_test_tls_records_SOURCES = tests/unit/test_tls_records.c
 tests_unit_test_tls_records_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_tls_records_LDADD = $(KAGAMI_LIBS)
 UNIT_TESTS += tests/unit/test_geo tests/unit/test_smb_records tests/unit/test_dns_records tests/unit/test_rules \
-	tests/unit/test_nbio tests/unit/test_inspect
+	tests/unit/test_nbio tests/unit/test_inspect tests/unit/test_evidence
+tests_unit_test_evidence_SOURCES = tests/unit/test_evidence.c
+tests_unit_test_evidence_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_evidence_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_inspect_SOURCES = tests/unit/test_inspect.c
 tests_unit_test_inspect_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_inspect_LDADD = $(KAGAMI_LIBS)
