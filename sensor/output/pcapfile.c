@@ -178,7 +178,8 @@ int pcapfile_open(struct pcapfile **out, const struct pcapfile_cfg *cfg, char *e
 			keep_seq(w, s);
 	}
 	closedir(d);
-	qsort(w->kept, w->nkept, sizeof(*w->kept), cmp_u64);
+	if (w->nkept)
+		qsort(w->kept, w->nkept, sizeof(*w->kept), cmp_u64);
 	w->next_seq = hi + 1;
 	*out = w;
 	return PCF_OK;
