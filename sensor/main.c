@@ -90,7 +90,12 @@ int main(int argc, char **argv)
 		options_free(&opt);
 		return pr == OPT_EXIT_OK ? KG_EXIT_OK : KG_EXIT_USAGE;
 	}
-	opt.stderr_tty = isatty(STDERR_FILENO) == 1; /* progress line and summary: decided here, once */
+	/* progress line and summary: decided here, once; no progress line between events that go
+	 * to the same terminal as JSON lines */
+	opt.stderr_tty = isatty(STDERR_FILENO) == 1;
+	bool events_on_tty = !(opt.forward || opt.unix_socket) || opt.output_set;
+	events_on_tty = events_on_tty && strcmp(opt.output_path, "-") == 0 && isatty(STDOUT_FILENO) == 1;
+	opt.progress = opt.stderr_tty && !opt.quiet && !events_on_tty;
 	int rc = run(&opt);
 	options_free(&opt);
 	return rc;
@@ -194,8 +199,8 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 
 	bool live = capture_is_live(cap);
 	bool stopping = false;
-	/* offline on a terminal: a progress line (opt->stderr_tty is decided once, in main()) */
-	struct progress *prog = !live && opt->stderr_tty && !opt->quiet ? progress_new(stderr, kg_wall_us()) : NULL;
+	/* offline on a terminal: a progress line (decided once, in main()) */
+	struct progress *prog = !live && opt->progress ? progress_new(stderr, kg_wall_us()) : NULL;
 	struct progress_figures pf;
 	uint32_t input = UINT32_MAX;
 	uint64_t n = 0;

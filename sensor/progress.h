@@ -1,7 +1,8 @@
 /* progress.h - the progress line of an offline run when stderr is a terminal: bytes read of
  * the inputs' total (stdin: bytes and rate only), packets per second, alerts so far and the
  * time left, redrawn in place with \r at most four times a second and cleared at the end.
- * The program decides whether to show it (main.c: offline, stderr a terminal, no --quiet). */
+ * The program decides whether to show it (main.c: offline, stderr a terminal, no --quiet, the
+ * events not written to that terminal). */
 #ifndef KAGAMI_PROGRESS_H
 #define KAGAMI_PROGRESS_H
 

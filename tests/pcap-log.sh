@@ -13,14 +13,33 @@
 need jq
 need tshark
 need capinfos
-shared=$(shared_dir)
-[ -n "$shared" ] || skip "the real captures (../shared/pcaps/real) are not here"
 scratch
 status=0
 bad() {
 	echo "FAIL: $*"
 	status=1
 }
+
+# start-up errors: exit 1 with the option and the reason, nothing written
+usage_err() { # message-pattern args...
+	pat=$1
+	shift
+	"$KAGAMI" -r "$top_srcdir/pcaps/core-tcp-basic.pcap" -w "$WORK/u.mp" "$@" 2>"$WORK/u.err"
+	rc=$?
+	[ $rc = 1 ] || bad "kagami $*: exit $rc, expected 1"
+	grep -q -- "$pat" "$WORK/u.err" || bad "kagami $*: the message does not say '$pat': $(cat "$WORK/u.err")"
+}
+touch "$WORK/afile"
+usage_err "need --pcap-log DIR" --pcap-log-mode all
+usage_err "pcap-log $WORK/afile: not a directory" --pcap-log "$WORK/afile"
+usage_err "neither 'alerts' nor 'all'" --pcap-log "$WORK/d" --pcap-log-mode some
+usage_err "pcap-log-prebuffer: '0' must be" --pcap-log "$WORK/d" --pcap-log-prebuffer 0
+usage_err "pcap-log-memcap must be at least 1M" --pcap-log "$WORK/d" --pcap-log-memcap 64K
+usage_err "pcap-log-size must be at least 4K" --pcap-log "$WORK/d" --pcap-log-size 100
+echo "start-up errors: exit 1, the option and the reason named"
+
+shared=$(shared_dir)
+[ -n "$shared" ] || skip "the real captures (../shared/pcaps/real) are not here"
 
 # flows.tsv of an event file: "<canonical 5-tuple>\t<start us>\t<end us>\t<flow_id>" of the flows
 # that alerted (flow.alerted), to give each packet of a tshark dump its flow.

@@ -2,7 +2,8 @@
 # tests/progress-summary.sh - the progress line and the verdict summary on stderr. Under a
 # pseudo-terminal (script -qc) an offline run draws the progress line (bytes of the total,
 # packets/s, alerts; bytes and rate for stdin) with its final figures and clears it, and prints
-# the summary; with stderr not a terminal neither appears, --summary prints the summary anywhere,
+# the summary (no progress line when the events go to the same terminal); with stderr not a
+# terminal neither appears, --summary prints the summary anywhere,
 # --quiet silences both. Then the summary's figures equal the events of the same run, recomputed
 # with jq: hosts and their verdicts with evidence flow ids, alerts by signature, top talkers,
 # event counts, packets, decode errors, capture loss, dropped/evicted counters, evidence pcaps.
@@ -41,6 +42,13 @@ grep -aq "== kagami summary" "$WORK/tty" || bad "pty: no summary at the end of a
 # the progress line is gone before the summary starts
 awk '/== kagami summary/ { found = 1 } END { exit !found }' "$WORK/tty" || bad "pty: summary missing"
 echo "terminal: progress line with its final figures ($n alerts, 100% of $size bytes) cleared, summary printed"
+
+# events as JSON lines on the same terminal: no progress line between them, the summary still
+on_pty "$WORK/json" "$KAGAMI -r $cap --no-flows" || bad "kagami with events on the pty failed"
+grep -aq "pkt/s" "$WORK/json" && bad "events on the terminal: a progress line among them"
+grep -aq '"event_type":"alert"' "$WORK/json" || bad "events on the terminal: no JSON events"
+grep -aq "== kagami summary" "$WORK/json" || bad "events on the terminal: no summary"
+echo "terminal with the events on it: no progress line, the summary"
 
 # stdin has no total: bytes and rate only
 on_pty "$WORK/stdin" "cat $cap | $KAGAMI -r - -w $WORK/stdin.mp" || bad "kagami -r - under a pty failed"
