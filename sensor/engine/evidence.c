@@ -277,7 +277,7 @@ bool evidence_capture_ref(void *ctx, struct flow *f, struct capture_ref *ref)
 		flush_ring(ev, x);
 	}
 	/* the answer must hold: what it names is on disk */
-	pcapfile_flush(ev->w);
+	(void)pcapfile_flush(ev->w); /* failures are counted there; pcapfile_on_disk() tells */
 	if (f == ev->cur_f && ev->cur_written && pcapfile_on_disk(ev->w, &ev->cur_pos)) {
 		pcapfile_path(ev->w, ev->cur_pos.seq, ev->ref_path, sizeof(ev->ref_path));
 		ref->file = ev->ref_path;
@@ -360,14 +360,14 @@ static void ev_tick(void *ctx, struct engine *e, int64_t now_us)
 	(void)e;
 	(void)now_us;
 	struct evidence *ev = ctx;
-	pcapfile_flush(ev->w); /* live: what was written is readable within a second */
+	(void)pcapfile_flush(ev->w); /* live: what was written is readable within a second */
 }
 
 static void ev_finish(void *ctx, struct engine *e)
 {
 	(void)e;
 	struct evidence *ev = ctx;
-	pcapfile_flush(ev->w); /* before the final stats event */
+	(void)pcapfile_flush(ev->w); /* before the final stats event (failures are counted) */
 }
 
 static void ev_stats(void *ctx, struct engine *e, struct event *evt)

@@ -275,9 +275,14 @@ static void close_current(struct pcapfile *w)
 {
 	if (w->fd < 0)
 		return;
-	pcapfile_flush(w);
+	(void)pcapfile_flush(w); /* a failure is counted and reported there */
 	sb_reset(&w->buf);
-	close(w->fd);
+	if (close(w->fd) != 0) {
+		char path[4096];
+		pcapfile_path(w, w->seq, path, sizeof(path));
+		w->st.write_errors++;
+		tell_once(&w->told_write, "close", path, errno, "; the file may lack its last packets");
+	}
 	w->fd = -1;
 	if (!w->pkts_on_disk) {
 		char path[4096];
@@ -376,7 +381,7 @@ bool pcapfile_write(struct pcapfile *w, const struct pcapfile_rec *rec, struct p
 	pos->seq = w->seq;
 	pos->index = ++w->pkts;
 	if (w->buf.len >= PCF_BUFFER)
-		pcapfile_flush(w);
+		(void)pcapfile_flush(w); /* a failure is counted and reported there */
 	return true;
 }
 
