@@ -22,6 +22,8 @@
 #include "output/event.h"
 #include "output/mpjson.h"
 #include "output/output.h"
+#include "output/summary.h"
+#include "progress.h"
 #include "sensor.h"
 #include "util/util.h"
 #include "workers/supervisor.h"
@@ -70,6 +72,16 @@ static void refresh_counters(struct engine *e, struct capture *cap)
 
 static int run(struct options *opt);
 
+/* The progress line's figures now. */
+static void progress_now(struct capture *cap, struct emitter *em, struct progress_figures *f)
+{
+	struct capture_stats cs;
+	capture_get_stats(cap, &cs);
+	capture_progress(cap, &f->bytes, &f->total);
+	f->packets = cs.packets;
+	f->alerts = emitter_alerts(em);
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
@@ -79,6 +91,12 @@ int main(int argc, char **argv)
 		options_free(&opt);
 		return pr == OPT_EXIT_OK ? KG_EXIT_OK : KG_EXIT_USAGE;
 	}
+	/* progress line and summary: decided here, once; no progress line between events that go
+	 * to the same terminal as JSON lines */
+	opt.stderr_tty = isatty(STDERR_FILENO) == 1;
+	bool events_on_tty = !(opt.forward || opt.unix_socket) || opt.output_set;
+	events_on_tty = events_on_tty && strcmp(opt.output_path, "-") == 0 && isatty(STDOUT_FILENO) == 1;
+	opt.progress = opt.stderr_tty && !opt.quiet && !events_on_tty;
 	int rc = run(&opt);
 	options_free(&opt);
 	return rc;
@@ -130,21 +148,30 @@ static void remove_pidfile(const struct options *opt)
 
 /* Run the analysis of one capture into out until its input ends or SIGTERM/SIGINT;
  * SIGUSR1 writes a stats event, SIGHUP reloads and reopens out. extra (may be
- * NULL) is one more engine module; quiet_inputs: input errors change the exit code
+ * NULL) is one more engine module; worker numbers the evidence files; sum (may
+ * be NULL) sees every event written; quiet_inputs: input errors change the exit code
  * but are not printed (another worker of -j N prints them). Returns an exit code
  * (enum kg_exit); out is flushed, not closed. */
 static int analyse(struct options *opt, struct capture *cap, struct ring *ring, struct output *out,
-		   const struct engine_module *extra, bool quiet_inputs)
+		   const struct engine_module *extra, unsigned worker, struct summary *sum, bool quiet_inputs)
 {
 	char err[1024] = "";
 	int exit_code = KG_EXIT_OK;
 	struct emitter *em = emitter_new(out);
+	if (sum)
+		emitter_set_tap(em, summary_event, sum);
 	if (opt->sensor_name)
 		emitter_set_sensor_name(em, opt->sensor_name);
 
 	struct sensor_modules mods;
 	if (!sensor_modules_init(&mods, opt, em, err, sizeof(err))) {
 		fprintf(stderr, "kagami: %s\n", err);
+		emitter_free(em);
+		return KG_EXIT_USAGE;
+	}
+	if (!sensor_evidence_init(&mods, opt, worker, err, sizeof(err))) {
+		fprintf(stderr, "kagami: %s\n", err);
+		sensor_modules_free(&mods);
 		emitter_free(em);
 		return KG_EXIT_USAGE;
 	}
@@ -161,6 +188,7 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 		streamdigest_attach(eng);
 	if (extra)
 		engine_add_module(eng, extra);
+	sensor_evidence_attach(&mods, eng); /* the last module (engine/evidence.h) */
 
 	install_signals();
 	if (!capture_start(cap, err, sizeof(err))) {
@@ -173,6 +201,10 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 
 	bool live = capture_is_live(cap);
 	bool stopping = false;
+	/* offline on a terminal: a progress line (decided once, in main()) */
+	struct progress *prog = !live && opt->progress ? progress_new(stderr, kg_wall_us()) : NULL;
+	struct progress_figures pf;
+	uint32_t input = UINT32_MAX;
 	uint64_t n = 0;
 	int64_t next_tick = 0;
 	struct packet pkt;
@@ -206,6 +238,10 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 				if (output_tick(out, now) != OUT_OK)
 					break;
 			}
+			if (prog) {
+				progress_now(cap, em, &pf);
+				progress_update(prog, now, &pf);
+			}
 		}
 		if (!rec) {
 			if (stopping && !live)
@@ -217,6 +253,10 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 			continue;
 		}
 		if (rec->kind == REC_PACKET) {
+			if (rec->input != input) {
+				input = rec->input;
+				sensor_note_input(&mods, capture_input_snaplen(cap, input));
+			}
 			pkt.ts_us = rec->ts_us;
 			pkt.caplen = rec->caplen;
 			pkt.wirelen = rec->wirelen;
@@ -224,12 +264,14 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 			pkt.data = rec->data;
 			if (rec->flags & REC_F_TS_CLAMPED)
 				sensor_note_clamped_timestamp(eng);
+			sensor_packet_in(&mods, &pkt);
 			engine_packet(eng, &pkt);
 			if ((n & 4095) == 0)
 				refresh_counters(eng, cap);
 		} else if (rec->kind == REC_TIME) {
 			engine_time(eng, rec->ts_us);
 		} else if (rec->kind == REC_INPUT_ERROR) {
+			progress_clear(prog);
 			if (!quiet_inputs)
 				fprintf(stderr, "kagami: %s\n", (const char *)rec->data);
 			exit_code = KG_EXIT_INPUT;
@@ -247,6 +289,10 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 	capture_join(cap);
 	refresh_counters(eng, cap);
 	engine_finish(eng);
+	if (prog) {
+		progress_now(cap, em, &pf);
+		progress_end(prog, kg_wall_us(), &pf);
+	}
 	engine_free(eng);
 	sensor_modules_free(&mods);
 
@@ -292,7 +338,14 @@ static int single_run(struct options *opt)
 		remove_pidfile(opt);
 		return KG_EXIT_OUTPUT;
 	}
-	int exit_code = analyse(opt, cap, ring, out, NULL, false);
+	/* the verdicts first: at the end of an offline run on a terminal, or with --summary */
+	bool want = opt->summary || (!opt->cap.iface && opt->stderr_tty && !opt->quiet);
+	struct summary *sum = want ? summary_new() : NULL;
+	int exit_code = analyse(opt, cap, ring, out, NULL, 0, sum, false);
+	if (sum) {
+		summary_print(sum, stderr);
+		summary_free(sum);
+	}
 	capture_free(cap);
 	ring_free(ring);
 	if (output_close(out) != OUT_OK && exit_code == KG_EXIT_OK) {
@@ -333,6 +386,7 @@ static int app_analyse(void *ctx, struct capture *cap, struct ring *ring, struct
 	if (kind == WORKER_OBSERVER) {
 		wopt.nrule_paths = 0;
 		wopt.stream_digest = false;
+		wopt.pcap_log.dir = NULL; /* no alerts here; "all" would write every packet twice */
 		wopt.eng.headers_only = true;
 		wopt.eng.emit_flows = false;
 		wopt.eng.stats_modules_only = true;
@@ -341,7 +395,7 @@ static int app_analyse(void *ctx, struct capture *cap, struct ring *ring, struct
 	}
 	struct worker_info wi = {.id = worker, .kind = kind};
 	struct engine_module m = {.name = "worker", .ctx = &wi, .stats = worker_stats};
-	return analyse(&wopt, cap, ring, out, &m, worker != 0);
+	return analyse(&wopt, cap, ring, out, &m, (unsigned)worker, NULL, worker != 0);
 }
 
 static bool app_drop_privileges(void *ctx, char *errbuf, size_t errlen)
@@ -355,8 +409,9 @@ static bool app_check(void *ctx, struct emitter *em, char *errbuf, size_t errlen
 	struct sensor_modules mods;
 	if (!sensor_modules_init(&mods, ctx, em, errbuf, errlen))
 		return false;
+	bool ok = sensor_evidence_init(&mods, ctx, 0, errbuf, errlen);
 	sensor_modules_free(&mods);
-	return true;
+	return ok;
 }
 
 static void app_done(void *ctx) { remove_pidfile(ctx); }
@@ -387,6 +442,9 @@ static int supervise(struct options *opt)
 	if (opt->user || geteuid() != 0)
 		sc.spares = opt->worker_spares_set ? opt->worker_spares : 1;
 	output_cfg_of(opt, &sc.out);
+	struct summary *sum = opt->summary ? summary_new() : NULL; /* from the merged stream */
+	sc.tap = sum ? summary_event : NULL;
+	sc.tap_ctx = sum;
 	struct supervisor_app app = {
 		.ctx = opt,
 		.analyse = app_analyse,
@@ -397,7 +455,12 @@ static int supervise(struct options *opt)
 		.merge_key = app_merge_key,
 		.merge_emit = app_merge_emit,
 	};
-	return supervisor_run(&sc, &app);
+	int rc = supervisor_run(&sc, &app);
+	if (sum) {
+		summary_print(sum, stderr);
+		summary_free(sum);
+	}
+	return rc;
 }
 
 static int run(struct options *opt)
@@ -418,6 +481,10 @@ static int run(struct options *opt)
 	}
 	if (opt->fwd.spool_dir && !opt->forward) {
 		fprintf(stderr, "kagami: --spool-dir needs --forward\n");
+		return KG_EXIT_USAGE;
+	}
+	if (opt->pcap_log_opts && !opt->pcap_log.dir) {
+		fprintf(stderr, "kagami: the --pcap-log-* settings need --pcap-log DIR\n");
 		return KG_EXIT_USAGE;
 	}
 	if (opt->workers > 1)

@@ -10,6 +10,7 @@
 
 #include "capture/capture.h"
 #include "engine/engine.h"
+#include "engine/evidence.h"
 #include "output/output.h"
 #include "output/output_forward.h"
 #include "output/output_unix.h"
@@ -61,6 +62,14 @@ struct options {
 	struct fwd_cfg fwd;
 	bool unix_socket;
 	struct usock_cfg usock;
+	/* during an incident: evidence pcaps (--pcap-log), progress and summary on stderr */
+	struct evidence_cfg pcap_log;
+	bool pcap_log_opts;         /* a --pcap-log-* setting other than --pcap-log was given */
+	bool quiet;
+	bool summary;
+	bool stderr_tty;            /* stderr is a terminal: decided once, in main() */
+	bool progress;              /* offline: draw the progress line (main(): stderr_tty, no --quiet,
+				     * and the events do not go to the same terminal) */
 	/* owned strings, freed by options_free */
 	char **owned;
 	size_t nowned;

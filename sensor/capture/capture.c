@@ -62,6 +62,11 @@ struct capture {
 	char msg[PCAP_ERRBUF_SIZE + 512]; /* pull: the text of an error item */
 	struct packet share_pkt;          /* offline -j N: scratch for the share of a packet */
 	struct decode_stats share_st;
+	/* progress: file bytes read so far (written by the capture thread), of total_bytes */
+	_Atomic uint64_t bytes_read;
+	uint64_t total_bytes;   /* sum of the inputs' sizes; 0 = unknown (stdin, a FIFO) */
+	uint64_t done_bytes;    /* pull: the sizes of the inputs read to the end */
+	_Atomic uint32_t *snaplens; /* per input: its snap length, set before its first packet */
 };
 
 #define MAP_WINDOW (16u << 20) /* bytes of a file mapped at once */
@@ -137,6 +142,19 @@ static bool expand_inputs(struct capture *c, char *errbuf, size_t errlen)
  * that both directions of a flow (the kernel's symmetric flow hash) reach the
  * same member; PACKET_FANOUT_FLAG_DEFRAG has the kernel reassemble IPv4
  * fragments first, so that a datagram's fragments hash as one packet. */
+/* The sum of the sizes of the offline inputs, or 0 when one of them has none (stdin, a FIFO). */
+static uint64_t inputs_size(const struct capture *c)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < c->nnames; i++) {
+		struct stat sb;
+		if (strcmp(c->names[i], "-") == 0 || stat(c->names[i], &sb) != 0 || !S_ISREG(sb.st_mode))
+			return 0;
+		total += (uint64_t)sb.st_size;
+	}
+	return total;
+}
+
 static bool join_fanout(pcap_t *p, const struct capture_cfg *cfg, char *errbuf, size_t errlen)
 {
 	if (cfg->fanout_group <= 0)
@@ -297,6 +315,8 @@ struct capture *capture_open_with(const struct capture_cfg *cfg, struct pcap *p,
 	c->live = p;
 	c->st.tpacket_version = tpacket_version(p);
 	add_name(c, cfg->iface);
+	c->snaplens = kg_calloc(1, sizeof(*c->snaplens), "input snap lengths");
+	atomic_store_explicit(&c->snaplens[0], (uint32_t)pcap_snapshot(p), memory_order_release);
 	return c;
 }
 
@@ -326,7 +346,11 @@ struct capture *capture_open(const struct capture_cfg *cfg, struct ring *ring, c
 		c->pull = !cfg->no_map && c->nnames > 0;
 		for (size_t i = 0; i < c->nnames && c->pull; i++)
 			c->pull = mappable(c->names[i]);
+		c->total_bytes = inputs_size(c);
 	}
+	c->snaplens = kg_calloc(c->nnames ? c->nnames : 1, sizeof(*c->snaplens), "input snap lengths");
+	if (c->live)
+		atomic_store_explicit(&c->snaplens[0], (uint32_t)pcap_snapshot(c->live), memory_order_release);
 	return c;
 }
 
@@ -398,6 +422,13 @@ static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const ui
 	return true;
 }
 
+static void note_read(struct capture *c, FILE *fp, bool seekable, uint64_t base, uint64_t est)
+{
+	long off = seekable ? ftell(fp) : -1;
+	uint64_t v = base + (off >= 0 ? (uint64_t)off : est);
+	atomic_store_explicit(&c->bytes_read, v, memory_order_relaxed);
+}
+
 static void read_offline(struct capture *c, uint32_t idx)
 {
 	const char *name = c->names[idx];
@@ -424,6 +455,8 @@ static void read_offline(struct capture *c, uint32_t idx)
 		sb_free(&m);
 		return;
 	}
+	/* before any packet of this input reaches the ring (the ring's commit publishes it) */
+	atomic_store_explicit(&c->snaplens[idx], (uint32_t)pcap_snapshot(p), memory_order_release);
 	int lt = pcap_datalink(p);
 	if (!decode_linktype_supported(lt)) {
 		struct strbuf m;
@@ -435,6 +468,10 @@ static void read_offline(struct capture *c, uint32_t idx)
 		return;
 	}
 	uint64_t n = 0;
+	/* bytes read: the file offset (ftell, every 256 packets: it costs a system call), or,
+	 * where there is none (a pipe), the record sizes of the classic pcap format */
+	uint64_t base = atomic_load_explicit(&c->bytes_read, memory_order_relaxed), est = 24;
+	bool seekable = ftell(fp) >= 0;
 	for (;;) {
 		if (atomic_load(&c->stop))
 			break;
@@ -446,6 +483,9 @@ static void read_offline(struct capture *c, uint32_t idx)
 			/* pcapng files may change link type per interface */
 			lt = pcap_datalink(p);
 			push_packet(c, h, data, lt, idx, true);
+			est += 16 + (uint64_t)h->caplen;
+			if ((n & 255) == 0)
+				note_read(c, fp, seekable, base, est);
 			continue;
 		}
 		if (rc == PCAP_ERROR_BREAK || atomic_load(&c->stop))
@@ -458,6 +498,7 @@ static void read_offline(struct capture *c, uint32_t idx)
 		sb_free(&m);
 		break;
 	}
+	note_read(c, fp, seekable, base, est);
 	pcap_close(p);
 	post(c, REC_INPUT_END, idx, NULL);
 }
@@ -599,12 +640,26 @@ void capture_get_stats(struct capture *c, struct capture_stats *out)
 	out->ring_drops = atomic_load_explicit(&c->ring_drops, memory_order_relaxed);
 }
 
+void capture_progress(struct capture *c, uint64_t *bytes_read, uint64_t *total_bytes)
+{
+	*bytes_read = atomic_load_explicit(&c->bytes_read, memory_order_relaxed);
+	*total_bytes = c->total_bytes;
+}
+
+uint32_t capture_input_snaplen(const struct capture *c, uint32_t idx)
+{
+	if (!c->snaplens || idx >= (c->nnames ? c->nnames : 1))
+		return 0;
+	return atomic_load_explicit(&c->snaplens[idx], memory_order_acquire);
+}
+
 void capture_free(struct capture *c)
 {
 	if (!c)
 		return;
 	capture_join(c);
 	close_mapped(c);
+	free((void *)c->snaplens);
 	if (c->live)
 		pcap_close(c->live);
 	for (size_t i = 0; i < c->nnames; i++)
@@ -747,6 +802,8 @@ static void close_mapped(struct capture *c)
 	struct mapped_input *m = c->in;
 	if (!m)
 		return;
+	c->done_bytes += m->size; /* progress: this input is behind us */
+	atomic_store_explicit(&c->bytes_read, c->done_bytes, memory_order_relaxed);
 	unmap_window(m);
 	if (m->p)
 		pcap_close(m->p); /* closes fp */
@@ -801,6 +858,7 @@ static bool open_mapped(struct capture *c, uint32_t idx)
 		return false;
 	}
 	m->linktype = pcap_datalink(m->p);
+	atomic_store_explicit(&c->snaplens[idx], (uint32_t)pcap_snapshot(m->p), memory_order_release);
 	if (!decode_linktype_supported(m->linktype)) {
 		snprintf(c->msg, sizeof(c->msg), "%s: link type %d (%s) is not supported", name, m->linktype,
 			 decode_linktype_name(m->linktype));
@@ -812,13 +870,14 @@ static bool open_mapped(struct capture *c, uint32_t idx)
 	struct stat sb;
 	uint8_t hdr[24];
 	m->fallback = true; /* unless everything below holds */
-	if (fstat(m->fd, &sb) == 0 && sb.st_size >= 24 && pread(m->fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr)) {
+	if (fstat(m->fd, &sb) == 0)
+		m->size = (uint64_t)sb.st_size;
+	if (m->size >= 24 && pread(m->fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr)) {
 		uint32_t magic = rd32(hdr, false);
 		m->swapped = magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u;
 		m->nsec = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
 		m->snaplen = (uint32_t)pcap_snapshot(m->p);
 		uint32_t lt_field = rd32(hdr + 20, m->swapped);
-		m->size = (uint64_t)sb.st_size;
 		m->off = 24;
 		/* the link type field's upper bits (FCS length) change how libpcap reads packets */
 		if ((lt_field & 0xffff0000u) == 0 && m->snaplen > 0 && map_at(m, 24, 0))
@@ -927,6 +986,12 @@ static bool next_pulled(struct capture *c, struct capture_item *it)
 			return true;
 		}
 		if (r > 0) {
+			struct mapped_input *m = c->in;
+			if (!m->fallback || (m->n & 255) == 0) { /* progress: the file offset */
+				long off = m->fallback ? ftell(m->fp) : (long)m->off;
+				atomic_store_explicit(&c->bytes_read, c->done_bytes + (off > 0 ? (uint64_t)off : 0),
+						      memory_order_relaxed);
+			}
 			c->n_packets++;
 			c->n_bytes += it->wirelen;
 			atomic_store_explicit(&c->packets, c->n_packets, memory_order_relaxed);

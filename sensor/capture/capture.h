@@ -1,8 +1,8 @@
 /* capture.h - the capture thread: libpcap offline (pcap, pcapng, stdin, directories) or live,
+ * feeding the packet ring.
  *
  * Stage capture/ (capture, ring, privileges): takes pcap files, directories, stdin or a live
- * interface; gives raw packet records in the ring, with the capture's drop counters.
- * feeding the packet ring. */
+ * interface; gives raw packet records in the ring, with the capture's drop counters. */
 #ifndef KAGAMI_CAPTURE_H
 #define KAGAMI_CAPTURE_H
 
@@ -102,5 +102,13 @@ struct capture_stats {
 	int tpacket_version;        /* live: the packet socket's TPACKET_V<n> ring, 0 = unknown */
 };
 void capture_get_stats(struct capture *c, struct capture_stats *out);
+
+/* Offline progress (any thread): bytes of the input files read so far (file offsets; for a
+ * pipe, the pcap record sizes), and the sum of the inputs' sizes, 0 when unknown (stdin, a
+ * FIFO among the inputs). Live: both 0. */
+void capture_progress(struct capture *c, uint64_t *bytes_read, uint64_t *total_bytes);
+/* The snap length of input idx (the file header's, or the live handle's), for the analysis
+ * thread once it holds a packet of that input; 0 when unknown. */
+uint32_t capture_input_snaplen(const struct capture *c, uint32_t idx);
 
 #endif

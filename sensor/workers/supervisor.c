@@ -639,6 +639,8 @@ static void worker_event(struct sup *s, struct worker *w, const uint8_t *p, size
 		return;
 	if (output_write(s->out, p, n) != OUT_OK)
 		begin_stop(s, KG_EXIT_OUTPUT);
+	else if (s->cfg->tap)
+		s->cfg->tap(s->cfg->tap_ctx, p, n);
 }
 
 struct worker_ref {
@@ -1032,6 +1034,8 @@ int supervisor_run(const struct supervisor_cfg *cfg, const struct supervisor_app
 		goto out;
 	}
 	s->em = emitter_new(s->out);
+	if (cfg->tap)
+		emitter_set_tap(s->em, cfg->tap, cfg->tap_ctx);
 	if (cfg->sensor_name)
 		emitter_set_sensor_name(s->em, cfg->sensor_name);
 	if (!app->check(app->ctx, s->em, err, sizeof(err))) {

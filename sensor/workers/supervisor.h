@@ -73,6 +73,9 @@ struct supervisor_cfg {
 	uint64_t ring_bytes;      /* each worker's packet ring; 0 = 64 MiB */
 	struct output_cfg out;    /* the merged output */
 	const char *sensor_name;
+	/* sees every event of the merged output once written (the summary); may be NULL */
+	void (*tap)(void *ctx, const uint8_t *event, size_t len);
+	void *tap_ctx;
 };
 
 /* Live: open the capture handles (N in one fanout group, the observer's, the spares) while
