@@ -82,6 +82,21 @@ static void progress_now(struct capture *cap, struct emitter *em, struct progres
 	f->alerts = emitter_alerts(em);
 }
 
+/* A -j N worker's progress for the supervisor's progress line: an event the supervisor takes
+ * in (workers/supervisor.h, SUPERVISOR_PROGRESS_EVENT) and never writes. */
+static void report_progress(struct capture *cap, struct emitter *em, int64_t now)
+{
+	struct progress_figures f;
+	progress_now(cap, em, &f);
+	struct event *ev = event_begin(em, SUPERVISOR_PROGRESS_EVENT, now);
+	ev_map(ev, "progress");
+	ev_u64(ev, "bytes", f.bytes);
+	ev_u64(ev, "total", f.total);
+	ev_u64(ev, "packets", f.packets);
+	ev_end_map(ev);
+	event_end(ev);
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
@@ -206,7 +221,7 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 	struct progress_figures pf;
 	uint32_t input = UINT32_MAX;
 	uint64_t n = 0;
-	int64_t next_tick = 0;
+	int64_t next_tick = 0, next_report = 0;
 	struct packet pkt;
 	memset(&pkt, 0, sizeof(pkt));
 	for (;;) {
@@ -241,6 +256,10 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 			if (prog) {
 				progress_now(cap, em, &pf);
 				progress_update(prog, now, &pf);
+			}
+			if (opt->progress_events && now >= next_report) {
+				next_report = now + 250000;
+				report_progress(cap, em, now);
 			}
 		}
 		if (!rec) {
@@ -288,6 +307,8 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 	}
 	capture_join(cap);
 	refresh_counters(eng, cap);
+	if (opt->progress_events)
+		report_progress(cap, em, kg_wall_us()); /* the figures of the end */
 	engine_finish(eng);
 	if (prog) {
 		progress_now(cap, em, &pf);
@@ -383,6 +404,8 @@ static int app_analyse(void *ctx, struct capture *cap, struct ring *ring, struct
 	struct options wopt = *opt; /* a copy in the worker's own memory: the worker's changes stay its own */
 	wopt.worker = true;
 	wopt.eng.stats_barrier = !opt->cap.iface; /* offline: the supervisor merges the stats of the end */
+	wopt.progress = false; /* the supervisor draws the line from what the workers report */
+	wopt.progress_events = opt->progress && !opt->cap.iface;
 	if (kind == WORKER_OBSERVER) {
 		wopt.nrule_paths = 0;
 		wopt.stream_digest = false;
@@ -429,6 +452,27 @@ static void app_merge_emit(void *ctx, struct emitter *em, const uint8_t *const *
 	smb_verdict_merge_emit(em, parts, lens, n, summary);
 }
 
+/* The progress line of an offline -j N run, drawn from the workers' reports. */
+struct sup_progress {
+	struct progress *line;
+	struct progress_figures last;
+};
+
+static void app_progress(void *ctx, uint64_t bytes, uint64_t total, uint64_t packets, uint64_t alerts, bool end)
+{
+	struct sup_progress *sp = ctx;
+	struct progress_figures f = {.bytes = bytes, .total = total, .packets = packets, .alerts = alerts};
+	if (!sp->line)
+		return;
+	sp->last = f;
+	if (end) {
+		progress_end(sp->line, kg_wall_us(), &f);
+		sp->line = NULL;
+	} else {
+		progress_update(sp->line, kg_wall_us(), &f);
+	}
+}
+
 static int supervise(struct options *opt)
 {
 	struct supervisor_cfg sc = {
@@ -442,7 +486,9 @@ static int supervise(struct options *opt)
 	if (opt->user || geteuid() != 0)
 		sc.spares = opt->worker_spares_set ? opt->worker_spares : 1;
 	output_cfg_of(opt, &sc.out);
-	struct summary *sum = opt->summary ? summary_new() : NULL; /* from the merged stream */
+	/* the verdicts first (from the merged stream): as with one process */
+	bool want = opt->summary || (!opt->cap.iface && opt->stderr_tty && !opt->quiet);
+	struct summary *sum = want ? summary_new() : NULL;
 	sc.tap = sum ? summary_event : NULL;
 	sc.tap_ctx = sum;
 	struct supervisor_app app = {
@@ -455,7 +501,17 @@ static int supervise(struct options *opt)
 		.merge_key = app_merge_key,
 		.merge_emit = app_merge_emit,
 	};
+	struct sup_progress sp = {.line = NULL};
+	if (opt->progress && !opt->cap.iface) {
+		sp.line = progress_new(stderr, kg_wall_us());
+		app.progress = app_progress;
+		app.progress_ctx = &sp;
+	}
 	int rc = supervisor_run(&sc, &app);
+	if (sp.line) { /* the run ended before the workers' last report */
+		progress_end(sp.line, kg_wall_us(), &sp.last);
+		sp.line = NULL;
+	}
 	if (sum) {
 		summary_print(sum, stderr);
 		summary_free(sum);

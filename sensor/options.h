@@ -68,6 +68,7 @@ struct options {
 	bool quiet;
 	bool summary;
 	bool stderr_tty;            /* stderr is a terminal: decided once, in main() */
+	bool progress_events;       /* a -j N worker: report its progress to the supervisor instead */
 	bool progress;              /* offline: draw the progress line (main(): stderr_tty, no --quiet,
 				     * and the events do not go to the same terminal) */
 	/* owned strings, freed by options_free */

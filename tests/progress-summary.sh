@@ -43,6 +43,15 @@ grep -aq "== kagami summary" "$WORK/tty" || bad "pty: no summary at the end of a
 awk '/== kagami summary/ { found = 1 } END { exit !found }' "$WORK/tty" || bad "pty: summary missing"
 echo "terminal: progress line with its final figures ($n alerts, 100% of $size bytes) cleared, summary printed"
 
+# -j 2: one progress line, drawn by the supervisor from the workers' reports, with the final
+# figures and the alerts of the merged stream; no worker draws its own; the summary of the merge
+on_pty "$WORK/tty2" "$KAGAMI -r $cap -j 2 -w $WORK/tty2.mp" || bad "kagami -j 2 under a pty failed: $(cat "$WORK/tty2")"
+grep -aq "kagami: [0-9.]* [kMG]*B of [0-9.]* [kMG]*B (100.0%), [0-9]* pkt/s, $n alerts" "$WORK/tty2" ||
+	bad "pty, -j 2: no final progress line with 100% and $n alerts: $(tr '\r' '\n' <"$WORK/tty2" | grep -a 'kagami:' | head -3)"
+grep -aq "== kagami summary" "$WORK/tty2" || bad "pty, -j 2: no summary"
+"$KAGAMI_CAT" "$WORK/tty2.mp" | grep -q kagami_progress && bad "-j 2: the workers' progress reports reached the output"
+echo "terminal, -j 2: the supervisor's progress line and summary"
+
 # events as JSON lines on the same terminal: no progress line between them, the summary still
 on_pty "$WORK/json" "$KAGAMI -r $cap --no-flows" || bad "kagami with events on the pty failed"
 grep -aq "pkt/s" "$WORK/json" && bad "events on the terminal: a progress line among them"

@@ -89,6 +89,8 @@ struct worker {
 	bool final_stats;     /* that one is the stats of its end */
 	bool at_barrier;      /* offline: waits, after a stats event, for the others to reach theirs */
 	bool barrier_only;    /* that stats event is a marker only (stats.barrier) */
+	uint64_t prog_bytes, prog_total, prog_packets; /* its latest progress report */
+	bool prog_seen;
 };
 
 /* The events of one key (one host) that workers wrote about it (merge_key, supervisor.h). */
@@ -128,6 +130,8 @@ struct sup {
 	struct mentry **mtab;   /* open addressing over the key hash */
 	size_t mcap, mn;
 	uint64_t merge_overflow;
+	uint64_t alerts;        /* alert events written */
+	int64_t prog_at_us;     /* when the progress callback was last called */
 	/* offline, stdin among the inputs: the thread copying it to every worker */
 	pthread_t tee;
 	bool tee_started;
@@ -635,6 +639,15 @@ static void worker_event(struct sup *s, struct worker *w, const uint8_t *p, size
 			return; /* only the merged stats are written */
 		}
 	}
+	if (tl == strlen(SUPERVISOR_PROGRESS_EVENT) && !memcmp(t, SUPERVISOR_PROGRESS_EVENT, tl)) {
+		struct mp_val v = mp_val_of(p, n);
+		w->prog_seen = mp_path_uint(v, "progress.bytes", &w->prog_bytes) &&
+			       mp_path_uint(v, "progress.total", &w->prog_total) &&
+			       mp_path_uint(v, "progress.packets", &w->prog_packets);
+		return; /* for the progress line only */
+	}
+	if (tl == 5 && !memcmp(t, "alert", 5))
+		s->alerts++;
 	if (tl && merge_event(s, w, p, n, t, tl))
 		return;
 	if (output_write(s->out, p, n) != OUT_OK)
@@ -775,6 +788,37 @@ static void install(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Offline: hand the progress the workers reported to the program (at most four times a second,
+ * and once more at the end). */
+static void report_progress(struct sup *s, bool end)
+{
+	if (!s->app->progress)
+		return;
+	int64_t now = kg_wall_us();
+	if (!end && now - s->prog_at_us < 250000)
+		return;
+	s->prog_at_us = now;
+	uint64_t bytes = UINT64_MAX, total = 0, packets = 0, observed = 0;
+	bool any = false, obs = false;
+	for (int i = 0; i < s->nw; i++) {
+		const struct worker *w = &s->w[i];
+		if (!w->prog_seen)
+			continue;
+		any = true;
+		bytes = KG_MIN(bytes, w->prog_bytes);
+		total = KG_MAX(total, w->prog_total);
+		if (w->kind == WORKER_OBSERVER) {
+			obs = true;
+			observed = w->prog_packets;
+		} else {
+			packets += w->prog_packets;
+		}
+	}
+	if (!any && !end)
+		return;
+	s->app->progress(s->app->progress_ctx, any ? bytes : 0, total, obs ? observed : packets, s->alerts, end);
+}
+
 /* Offline: when every worker still writing has reached its barrier (the same stats interval
  * of packet time), write the merged per-host events and stats of that moment, and let them
  * all go on with what they wrote after it. */
@@ -859,8 +903,10 @@ static void loop(struct sup *s)
 			}
 		}
 		reap(s); /* a SIGCHLD may have raced the pipe */
-		if (s->offline)
+		if (s->offline) {
 			barrier_check(s);
+			report_progress(s, false);
+		}
 		int64_t now = kg_wall_us();
 		if (output_tick(s->out, now) != OUT_OK || emitter_error(s->em))
 			begin_stop(s, KG_EXIT_OUTPUT);
@@ -1080,6 +1126,8 @@ int supervisor_run(const struct supervisor_cfg *cfg, const struct supervisor_app
 			  cfg->cap.iface, total - (cfg->observe ? 1 : 0), cfg->observe ? " and an observer" : "",
 			  s->cap.fanout_group);
 	loop(s);
+	if (s->offline)
+		report_progress(s, true);
 	merge_flush(s, "final", false);
 	emit_merged(s);
 	sup_event(s, "stop", NULL, "stopped");

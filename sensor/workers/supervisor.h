@@ -63,7 +63,16 @@ struct supervisor_app {
 	bool (*merge_key)(void *ctx, const uint8_t *ev, size_t len, uint8_t *key, size_t *keylen, bool *partial);
 	void (*merge_emit)(void *ctx, struct emitter *em, const uint8_t *const *parts, const size_t *lens, size_t n,
 			   const char *summary);
+	/* Offline (may be NULL): the progress of the run, from the SUPERVISOR_PROGRESS_EVENT events
+	 * the workers write (taken in, never written): bytes of the inputs read (the slowest
+	 * worker's), their total (0 = unknown), packets read (the observer's count, which sees them
+	 * all, else the workers' sum), alert events written so far; end at the last call. */
+	void (*progress)(void *ctx, uint64_t bytes, uint64_t total, uint64_t packets, uint64_t alerts, bool end);
+	void *progress_ctx;     /* its ctx */
 };
+
+/* The event type of a worker's progress report: {"progress": {"bytes", "total", "packets"}}. */
+#define SUPERVISOR_PROGRESS_EVENT "kagami_progress"
 
 struct supervisor_cfg {
 	struct capture_cfg cap;   /* cap.iface: the interface the workers share; else cap.inputs */
