@@ -183,9 +183,11 @@ done
 f=$(ev "$P/http-caps.pcap")
 "$KAGAMI" -r "$P/http-caps.pcap" --stats-interval 0 -w - | "$KAGAMI_CAT" -t stats >"$WORK/caps.stats"
 check "caps: header fields, header bytes, body limit and open transactions counted" \
-	'.[-1].stats.app_layer.http | .header_fields_capped == 1 and .header_bytes_capped == 1 and .response_bodies_limited == 1 and .open_tx_evicted == 44' "$WORK/caps.stats"
+	'.[-1].stats.app_layer.http | .header_fields_capped == 1 and .header_bytes_capped == 1 and .response_bodies_limited == 1 and .open_tx_evicted == 44 and .parsers_recycled == 1' "$WORK/caps.stats"
 check "caps: 300 unanswered pipelined requests all reported, the 44 oldest finished early" \
 	"$(http) | map(select(.url | tostring | test(\"^/q[0-9]\"))) | length == 300 and (map(select(.evicted)) | length == 44) and (map(select(.evicted))[-1].url == \"/q43\")" "$f"
+check "caps: 1200 transactions on one connection: all reported, paired (404 every third) before and after the parser is replaced" \
+	"($(http) | map(select(.url | tostring | test(\"^/t[0-9]\"))) | length == 1200 and all((.url[2:] | tonumber) as \$k | .status == (if \$k % 3 == 0 then 404 else 204 end))) and ([.[] | select(.event_type == \"http\" and .dest_port == 80 and .src_port == 50602) | .tx_id] == [range(1200)])" "$f"
 check "caps: the 110 KiB download is hashed whole past the body limit" \
 	"$(files) | map(select(.fileinfo.filename == \"/large.bin\"))[0].fileinfo | .size == 112640 and (.sha256 | length == 64)" "$f"
 "$INSPECT_VIEWS" "$P/http-caps.pcap" >"$WORK/cviews.json"

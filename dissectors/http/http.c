@@ -43,7 +43,7 @@
 #define HTTP_FIELD_LIMIT_SOFT 9000     /* libhtp line buffering, as Suricata sets it */
 #define HTTP_FIELD_LIMIT_HARD 18000
 #define HTTP_FLOW_HELD_MAX (4u << 20)  /* bytes held by the open transactions of one flow */
-#define HTTP_TX_RECYCLE 4096           /* libhtp transactions per parser before it is replaced */
+#define HTTP_TX_RECYCLE 1024           /* libhtp transactions per parser before it is replaced */
 #define HTTP_UPLOADS_MAX 16            /* files per request (multipart parts with a file name) */
 
 static const struct alert_info killswitch_ai = {

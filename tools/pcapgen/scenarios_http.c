@@ -771,6 +771,24 @@ static bool http_caps(const char *path)
 		printf_(&b, "GET /q%d HTTP/1.1\r\nHost: caps.example\r\n\r\n", i);
 	send_msg(&x, PG_C2S, &b);
 	pg_tcp_close(&x.s, PG_C2S);
+	/* 5: 1200 transactions on one connection, 100 pipelined at a time: the libhtp parser is
+	 *    replaced once, at an idle point after 1024, without losing the pairing */
+	sess_open(&x, &w, "192.168.70.15", 50602, "198.51.100.87", 80, t + 2000000, 0);
+	struct buf a = {0};
+	for (int batch = 0; batch < 12; batch++) {
+		b.n = 0;
+		a.n = 0;
+		for (int i = 0; i < 100; i++) {
+			int k = batch * 100 + i;
+			printf_(&b, "GET /t%d HTTP/1.1\r\nHost: caps.example\r\n\r\n", k);
+			printf_(&a, "HTTP/1.1 %d %s\r\nContent-Length: 0\r\n\r\n", k % 3 ? 204 : 404,
+				k % 3 ? "No Content" : "Not Found");
+		}
+		send_msg(&x, PG_C2S, &b);
+		send_msg(&x, PG_S2C, &a);
+	}
+	pg_tcp_close(&x.s, PG_C2S);
+	freeb(&a);
 	freeb(&b);
 	pg_close(&w);
 	return true;
@@ -869,7 +887,7 @@ const struct pg_scenario pg_http_scenarios[] = {
 	{"http-smuggling", "request smuggling traps: CL+TE, folded TE, negative and 2^64 lengths, leading zeros, 2^64 chunk, TE order, two Hosts, no Host, two lengths", http_smuggling},
 	{"http-gaps", "holes in a body of known length, in a chunked body, in a request head, and a lost answer", http_gaps},
 	{"http-buffers", "one transaction with every header an inspection buffer is made of", http_buffers},
-	{"http-caps", "300 header fields, a 70 KB header block, a 110 KiB download, 300 unanswered pipelined requests", http_caps},
+	{"http-caps", "300 header fields, a 70 KB header block, a 110 KiB download, 300 unanswered pipelined requests, 1200 transactions on one connection", http_caps},
 	{NULL, NULL, NULL},
 };
 
