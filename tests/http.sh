@@ -70,6 +70,15 @@ for v in bytewise reorder; do
 	fi
 done
 
+# the inspection views (every buffer's bytes at every progress point) do not depend on the cuts either
+"$INSPECT_VIEWS" "$P/http-bodies.pcap" | jq -c 'del(.flow)' >"$WORK/views-bodies"
+for v in bytewise reorder; do
+	"$INSPECT_VIEWS" "$P/http-$v.pcap" | jq -c 'del(.flow)' >"$WORK/views-$v"
+	cmp -s "$WORK/views-bodies" "$WORK/views-$v" ||
+		{ echo "FAIL: http-$v: inspection views differ from http-bodies"; diff "$WORK/views-bodies" "$WORK/views-$v" | head -4; status=1; }
+done
+[ "$(wc -l <"$WORK/views-bodies")" -eq 60 ] || { echo "FAIL: bodies: 60 views (15 transactions x 4) expected"; status=1; }
+
 # ---------------------------------------------------------------- pipelining, 100-continue, 0.9, tunnels
 f=$(ev "$P/http-pipeline.pcap")
 check "pipeline: five pipelined requests paired with their answers in order" \
