@@ -439,7 +439,7 @@ int main(void)
 		z_stream z;
 		memset(&z, 0, sizeof(z));
 		deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY);
-		static Bytef xtra[] = "AB\x04\x00data", name[] = "report.txt", comment[] = "a comment";
+		static Bytef xtra[8] = {'A', 'B', 4, 0, 'd', 'a', 't', 'a'}, name[] = "report.txt", comment[] = "a comment";
 		gz_header h;
 		memset(&h, 0, sizeof(h));
 		h.extra = xtra;
