@@ -193,7 +193,7 @@ static void test_options(void)
 	CHECK(r->thr == THR_BOTH && r->thr_track == TRACK_DST && r->thr_count == 2 && r->thr_seconds == 60);
 	CHECK(r->df == THR_DETECTION_FILTER && r->df_track == TRACK_RULE && r->df_count == 3 && r->df_seconds == 5);
 	CHECK_STR(r->classtype, "trojan-activity");
-	CHECK_EQ_U(rule_severity(r), 2);
+	CHECK_EQ_U(rule_severity(rs, r), 2);
 	rule_set_free(rs);
 
 	/* severity from the classtype; app-layer-event; flowbits noalert; threshold limit/threshold */
@@ -201,7 +201,7 @@ static void test_options(void)
 		    "flowbits:toggle,x; flowbits:unset,y; flowbits:noalert; threshold:type limit,track by_src,count 1,seconds 9; sid:21;)");
 	CHECK(rs && rs->rules[0]->app_event && !strcmp(rs->rules[0]->app_event, "tls.overflow_heartbeat_message"));
 	if (rs) {
-		CHECK_EQ_U(rule_severity(rs->rules[0]), 2);
+		CHECK_EQ_U(rule_severity(rs, rs->rules[0]), 2);
 		CHECK(rs->rules[0]->noalert && rs->rules[0]->thr == THR_LIMIT);
 		CHECK(rs->rules[0]->flowbits[0].cmd == FB_TOGGLE && rs->rules[0]->flowbits[1].cmd == FB_UNSET);
 		rule_set_free(rs);
@@ -229,11 +229,11 @@ static void test_malformed(void)
 {
 #define OPT(o) "alert tcp any any -> any any (" o " sid:1;)"
 	bad(OPT("bogus:1;"), "option 'bogus': unknown option");
-	bad(OPT("http.uri;"), "option 'http.uri': Suricata keyword not supported by kagami");
-	bad(OPT("dns.query; content:\"x\";"), "option 'dns.query': Suricata keyword not supported");
+	bad(OPT("dce_iface:4b324fc8-1670-01d3-1278-5a47bf6ee188;"), "option 'dce_iface': Suricata keyword not supported by kagami");
+	bad(OPT("http.uri:x;"), "option 'http.uri': takes no value");
+	bad(OPT("content:\"a\\qb\";"), "option 'content': unknown escape");
+	bad(OPT("msg:\"abc;"), "option 'msg': value must be a quoted string");
 	bad(OPT("msg:unquoted;"), "option 'msg': value must be a quoted string");
-	bad(OPT("msg:\"a\\qb\";"), "option 'msg': unknown escape");
-	bad(OPT("msg:\"abc;"), "option 'msg': unterminated quoted string");
 	bad("alert tcp any any -> any any (msg:\"x\" sid:1)", "missing ';' after the option");
 	bad(OPT("sid:0;"), "option 'sid': expected an integer");
 	bad(OPT("sid:abc;"), "option 'sid': expected an integer");
@@ -260,7 +260,8 @@ static void test_malformed(void)
 	bad(OPT("content:\"a\"; fast_pattern:x;"), "option 'fast_pattern': expected 'only' or 'offset,length'");
 	bad(OPT("pcre:\"abc\";"), "option 'pcre': expected \"/regex/flags\"");
 	bad(OPT("pcre:\"/a(/\";"), "option 'pcre': does not compile at offset");
-	bad(OPT("pcre:\"/a/U\";"), "option 'pcre': unsupported modifier 'U'");
+	bad(OPT("pcre:\"/a/J\";"), "option 'pcre': unsupported modifier 'J'");
+	bad(OPT("pcre:\"/a/UH\";"), "option 'pcre': two buffer modifiers ('U' and 'H')");
 	bad(OPT("byte_test:4,>,1;"), "option 'byte_test': needs bytes, operator, value, offset");
 	bad(OPT("byte_test:11,>,1,0;"), "option 'byte_test': bad byte count '11'");
 	bad(OPT("byte_test:9,>,1,0;"), "option 'byte_test': binary reads take at most 8 bytes");
@@ -285,7 +286,8 @@ static void test_malformed(void)
 	bad(OPT("flow:only_stream; dsize:4;"), "option 'dsize': cannot be used with flow:only_stream");
 	bad(OPT("flowbits:set;"), "option 'flowbits': 'set' needs a name");
 	bad(OPT("flowbits:frob,x;"), "option 'flowbits': unknown command 'frob'");
-	bad(OPT("flowbits:isset,a|b;"), "option 'flowbits': name lists ('|', '&') are not supported");
+	bad(OPT("flowbits:set,a|b;"), "option 'flowbits': name lists ('|', '&') are only for isset and isnotset");
+	bad(OPT("flowbits:isset,a|b&c;"), "option 'flowbits': '|' and '&' mixed");
 	bad(OPT("flowbits:noalert,x;"), "option 'flowbits': noalert takes no name");
 	bad(OPT("threshold:type limit, track by_src, count 1;"), "option 'threshold': needs type, track, count and seconds");
 	bad(OPT("threshold:type sometimes, track by_src, count 1, seconds 1;"), "option 'threshold': bad type 'sometimes'");
@@ -328,8 +330,7 @@ static void test_text(void)
 	CHECK_STR(rs->rules[0]->msg, "two lines");
 	CHECK_EQ_U(rs->rules[1]->line, 6);
 	CHECK(rule_set_compile(rs, err, sizeof(err)) == RULE_OK);
-	CHECK_EQ_U(rs->grp[RG_TCP_PACKET].nnofp, 2);
-	CHECK_EQ_U(rs->grp[RG_TCP_STREAM].nnofp, 0);
+	CHECK(rs->rules[0]->path == PATH_IPONLY && rs->rules[1]->path == PATH_IPONLY);
 	rule_set_free(rs);
 	rs = rule_set_new();
 	CHECK(rule_parse_path(rs, &CFG, "/nonexistent/x.rules", err, sizeof(err)) == RULE_ERR_IO);
