@@ -59,6 +59,8 @@ struct sig_flow {
 	uint32_t tail_len[2];
 	uint64_t stream_off[2];      /* stream bytes delivered before the current chunk */
 	uint64_t gap_bytes[2];       /* f->gap_bytes[dir] when the tail was last extended */
+	uint32_t nb_rem[2];          /* smb: bytes left of the NetBIOS session message being delivered */
+	bool nb_lost[2];             /* smb: record boundaries lost (a gap, a bad header) */
 };
 
 struct sig_stats {
@@ -103,6 +105,9 @@ struct sig {
 	uint8_t *pend;
 	size_t pend_len;
 	struct flow *pend_f;
+	uint32_t pend_nb_rem;
+	size_t pend_full;            /* the chunk's whole length */
+	uint16_t smb_ix;             /* rule_app_index("smb") */
 	enum flow_dir pend_dir;
 	int64_t pend_ts;
 	uint64_t pend_off;
@@ -220,6 +225,7 @@ int sig_new(struct sig **out, struct rule_set *rs, struct emitter *em, char *err
 	s->em = em;
 	s->gen = 1;
 	s->scratch = mpm_scratch_new();
+	s->smb_ix = rule_app_index("smb");
 	s->hosts = host_table_new(SIG_HOST_STATES);
 	s->join = kg_malloc(SIG_TAIL + SIG_JOIN_NEW, "signature stream join");
 	s->pend = kg_malloc(SIG_PENDING_MAX, "signature pending chunk");
@@ -1324,6 +1330,45 @@ static void inspect_payload(struct sig *s, const struct insp *in, bool new_chunk
 	run_cands(s, in);
 }
 
+/* SMB flows: inspect each NetBIOS session message (RFC 1002 4.3.1: type, 17-bit length) of a
+ * chunk as a buffer of its own, so offsets count from the record as ET's smb rules expect
+ * (Suricata's SMB parser cuts the raw stream at record ends the same way). *rem carries the bytes
+ * left of a record across chunks; a piece that continues a record is inspected on its own. */
+static void inspect_records(struct sig *s, const struct insp *in, uint32_t *rem, bool *lost)
+{
+	struct cursor c = cur_make(in->buf, in->len);
+	size_t off = 0;
+	while (!cur_empty(&c)) {
+		size_t n;
+		if (*rem) {
+			n = KG_MIN((size_t)*rem, cur_len(&c));
+			*rem -= (uint32_t)n;
+		} else {
+			uint8_t type, fl;
+			uint16_t l16;
+			if (*lost || !cur_peek_u8(&c, 0, &type) || !cur_peek_u8(&c, 1, &fl) || !cur_peek_be16(&c, 2, &l16) ||
+			    (type != 0x00 && type != 0x81 && type != 0x82 && type != 0x83 && type != 0x84 && type != 0x85) ||
+			    (fl & 0xfe)) {
+				*lost = true;
+				n = cur_len(&c);
+			} else {
+				size_t rl = 4 + ((size_t)(fl & 1) << 16 | l16);
+				n = KG_MIN(rl, cur_len(&c));
+				*rem = (uint32_t)(rl - n);
+			}
+		}
+		struct insp piece = *in;
+		piece.buf = cur_data(&c);
+		piece.len = n;
+		piece.base_off = in->base_off + off;
+		inspect_payload(s, &piece, off == 0);
+		(void)cur_skip(&c, n);
+		off += n;
+	}
+}
+
+static bool is_smb(struct sig *s, const struct flow *f) { return flow_app_ix(s, f) == s->smb_ix; }
+
 /* ---------------------------------------------------------------- module callbacks */
 
 static void iponly_cb(void *ctx, uint32_t rule)
@@ -1355,7 +1400,20 @@ static void sig_packet_done(void *ctx, struct engine *e, const struct packet *pk
 					   .len = s->pend_len, .base_off = s->pend_off, .no_stream_off = f->sig == NULL,
 					   .app_only = true, .pkt = pkt};
 			s->st.deferred++;
-			inspect_payload(s, &pin, true);
+			if (is_smb(s, f)) {
+				/* the records of the chunk the SMB dissector recognised; the record
+				 * left open continues in the next chunk */
+				uint32_t rem = s->pend_nb_rem;
+				bool lost = false;
+				inspect_records(s, &pin, &rem, &lost);
+				struct sig_flow *pfs = f->sig;
+				if (pfs && s->pend_len == s->pend_full) {
+					pfs->nb_rem[s->pend_dir] = rem;
+					pfs->nb_lost[s->pend_dir] = lost;
+				}
+			} else {
+				inspect_payload(s, &pin, true);
+			}
 		}
 		s->pend_f = NULL;
 	}
@@ -1449,6 +1507,7 @@ static void sig_stream(void *ctx, struct engine *e, struct flow *f, enum flow_di
 		fs->stream_off[dir] += f->gap_bytes[dir] - fs->gap_bytes[dir];
 		fs->gap_bytes[dir] = f->gap_bytes[dir];
 		fs->tail_len[dir] = 0;
+		fs->nb_lost[dir] = true;
 	}
 	struct insp in = {.kind = IN_STREAM, .f = f, .dir = dir, .ts_us = ts_us, .buf = data, .len = len,
 			  .base_off = fs ? fs->stream_off[dir] : 0, .no_stream_off = !fs,
@@ -1457,6 +1516,7 @@ static void sig_stream(void *ctx, struct engine *e, struct flow *f, enum flow_di
 		/* modules see a chunk before the app layer does: keep it for packet_done */
 		in.app_skip = true;
 		s->pend_len = KG_MIN(len, (size_t)SIG_PENDING_MAX);
+		s->pend_full = len;
 		if (s->pend_len < len)
 			s->st.deferred_truncated++;
 		memcpy(s->pend, data, s->pend_len);
@@ -1464,9 +1524,14 @@ static void sig_stream(void *ctx, struct engine *e, struct flow *f, enum flow_di
 		s->pend_dir = dir;
 		s->pend_ts = ts_us;
 		s->pend_off = in.base_off;
+		s->pend_nb_rem = fs ? fs->nb_rem[dir] : 0;
 	}
-	/* pass 1: the new bytes on their own (offset/depth count from the chunk start) */
-	inspect_payload(s, &in, true);
+	/* pass 1: the new bytes on their own (offset/depth count from the chunk start; SMB: from
+	 * each NetBIOS message); the deferred app rules see them in packet_done */
+	if (fs && is_smb(s, f))
+		inspect_records(s, &in, &fs->nb_rem[dir], &fs->nb_lost[dir]);
+	else
+		inspect_payload(s, &in, true);
 	if (!fs)
 		return;
 	/* pass 2: tail of earlier bytes + the start of the new ones, for matches spanning both */

@@ -142,12 +142,15 @@ if [ -n "$R" ]; then
 	jq -e -s '[.[] | select(.alert.signature_id == 9100011)][0] | .rule.match_offset == 4 and .direction == "to_client"
 		and .alert.category == "successful-recon-limited"' "$WORK/ev.json" >/dev/null || bad "ms17-010 answer: evidence"
 	expect "$D" "$R/doublepulsar-ping-win7.pcap" "42331=1 42332=1 2024216=1"
-	expect "$D" "$R/eternalblue-metasploit-win7x64.pcap" "41978=1"
+	expect "$D" "$R/eternalblue-metasploit-win7x64.pcap" "41978=1 2024217=1"
 	expect "$D" "$R/eternalblue-success-win7.pcap" "41978=2 42331=4 42332=1 42944=12 2024216=1 2024217=1 2024218=4"
-	expect "$D" "$R/eternalromance-doublepulsar-meterpreter.pcap" "42331=4 42332=4 2024216=4"
+	expect "$D" "$R/eternalromance-doublepulsar-meterpreter.pcap" "42331=5 42332=4 2024216=4"
+	# the Trans2 SESSION_SETUP (MID 129) of the Romance run, the second SMB message of its segment
+	expect "$D" "$R/eternalromance-success-2008r2.pcap" "42331=1"
 	expect "$D" "$R/wannacry-worm-propagation.pcap" "41978=14 42331=28 42332=3880 2024216=3880 2024217=3 2024218=5 2025650=5"
+	expect "$S" "$R/eternalromance-success-2008r2.pcap" ""
 	for f in "$R"/benign-*.pcap "$R"/malformed-*.pcap "$R"/smbghost-*.pcap "$R"/eternalblue-failed-*.pcap \
-		"$R"/eternalchampion-*.pcap "$R"/eternalromance-success-*.pcap; do
+		"$R"/eternalchampion-*.pcap; do
 		expect "$S" "$f" ""
 		expect "$D" "$f" ""
 	done
