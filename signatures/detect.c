@@ -41,6 +41,8 @@ void detect_free(struct detect *d)
 	for (size_t i = 0; i < d->ngroups; i++) {
 		free(d->groups[i].nofp);
 		free(d->groups[i].member);
+		free(d->groups[i].dsize_ok);
+		free(d->groups[i].anch);
 	}
 	free(d->groups);
 	for (size_t i = 0; i < d->nmpms; i++)
@@ -103,6 +105,20 @@ static bool in_packet_class(const struct rule *r, int c)
 
 static bool in_stream(const struct rule *r) { return r->path == PATH_STREAM; }
 
+bool detect_fp_weak(const struct rule *r, bool *anchored)
+{
+	*anchored = false;
+	if (r->fp_op < 0 || r->lists[r->ops[r->fp_op].list].kind != 0)
+		return false;
+	const struct rule_op *op = &r->ops[r->fp_op];
+	if (op->u.content.len >= DETECT_MIN_FP)
+		return false;
+	*anchored = !op->u.content.relative && op->u.content.has_depth && op->u.content.depth.var < 0 &&
+		    (!op->u.content.has_offset || op->u.content.offset.var < 0) &&
+		    op->u.content.depth.v <= DETECT_MAX_ANCHOR;
+	return true;
+}
+
 /* Add r's fast pattern (in list kind 0 for payload groups, or in kind k) to m; false = no fast
  * pattern there. */
 static bool add_fp(struct mpm *m, const struct rule *r, int kind, const struct rule_set *rs)
@@ -126,6 +142,7 @@ struct gbuild {
 	size_t errlen;
 	int rc;
 	const struct mpm *map_mpm;   /* the prefilter of the map being built */
+	const struct mpm *map_mpm_dsize; /* and of its rules with dsize */
 	struct mpm **todo;           /* prefilters to compile at the end, in parallel */
 	size_t ntodo;
 };
@@ -201,14 +218,21 @@ static void compile_all(struct gbuild *b)
 static struct mpm *map_prefilter(struct gbuild *b, const uint32_t *sel, size_t nsel)
 {
 	struct detect *d = b->d;
-	struct mpm *m = mpm_new(d->mpm_kind);
-	for (size_t i = 0; i < nsel; i++)
-		(void)add_fp(m, b->rs->rules[sel[i]], 0, b->rs);
+	struct mpm *m = mpm_new(d->mpm_kind), *md = mpm_new(d->mpm_kind);
+	for (size_t i = 0; i < nsel; i++) {
+		const struct rule *r = b->rs->rules[sel[i]];
+		bool anch;
+		if (!detect_fp_weak(r, &anch))
+			(void)add_fp(r->has_dsize && r->path == PATH_PACKET ? md : m, r, 0, b->rs);
+	}
 	defer_compile(b, m);
-	d->prefilters++;
-	d->mpms = kg_realloc(d->mpms, (d->nmpms + 1) * sizeof(*d->mpms), "prefilters");
+	defer_compile(b, md);
+	d->prefilters += 2;
+	d->mpms = kg_realloc(d->mpms, (d->nmpms + 2) * sizeof(*d->mpms), "prefilters");
 	d->mpms[d->nmpms++] = m;
+	d->mpms[d->nmpms++] = md;
 	b->map_mpm = m;
+	b->map_mpm_dsize = md;
 	return m;
 }
 
@@ -223,17 +247,43 @@ static uint16_t make_group(struct gbuild *b, const uint32_t *list, size_t n)
 	size_t words = (b->rs->n + 63) / 64;
 	g->member = kg_calloc(words ? words : 1, sizeof(uint64_t), "rule groups");
 	g->mpm = b->map_mpm;
-	struct u32v nofp = {0};
+	g->mpm_dsize = b->map_mpm_dsize;
+	struct u32v nofp = {0}, anchv = {0};
+	uint8_t *sizes = kg_calloc(65536 / 8, 1, "rule groups");
 	for (size_t i = 0; i < n; i++) {
 		const struct rule *r = b->rs->rules[list[i]];
 		if (g->member[r->index / 64] >> (r->index % 64) & 1)
 			continue;
+		bool anchored, weak = detect_fp_weak(r, &anchored);
+		bool fp = r->fp_op >= 0 && r->lists[r->ops[r->fp_op].list].kind == 0 && !weak;
+		if (weak && anchored)
+			u32_push(&anchv, r->index);
+		else if (weak)
+			u32_push(&nofp, r->index);
+		if (fp && !(r->has_dsize && r->path == PATH_PACKET))
+			g->nfp++;
+		if (fp && r->has_dsize && r->path == PATH_PACKET) {
+			g->nfp_dsize++;
+			for (uint32_t x = 0; x < 65536; x++) {
+					bool ok = r->dsize_op == 0   ? x == r->dsize_lo
+						  : r->dsize_op == 1 ? x < r->dsize_lo
+						  : r->dsize_op == 2 ? x > r->dsize_lo
+						  : r->dsize_op == 3 ? x > r->dsize_lo && x < r->dsize_hi
+								     : x != r->dsize_lo;
+					if (ok)
+						sizes[x / 8] |= (uint8_t)(1u << (x % 8));
+				}
+		}
 		g->member[r->index / 64] |= 1ULL << (r->index % 64);
 		g->nrules++;
 		g->sticky_apps |= r->app_ix && r->app_ix < 32 ? 1u << r->app_ix : 1u;
 		if (r->fp_op < 0 || r->lists[r->ops[r->fp_op].list].kind != 0)
 			u32_push(&nofp, r->index);
 	}
+	g->anch = anchv.v;
+	g->nanch = anchv.n;
+	g->dsize_ok = sizes;
+	d->mem += 65536 / 8;
 	qsort(nofp.v, nofp.n, sizeof(uint32_t), u32_cmp);
 	g->nofp = nofp.v;
 	g->nnofp = nofp.n;
@@ -647,7 +697,7 @@ int detect_build(struct rule_set *rs, int mpm_kind, char *errbuf, size_t errlen)
 {
 	struct detect *d = kg_calloc(1, sizeof(*d), "detection engine");
 	d->mpm_kind = mpm_resolve(mpm_kind);
-	struct gbuild b = {d, rs, errbuf, errlen, RULE_OK, NULL, NULL, 0};
+	struct gbuild b = {d, rs, errbuf, errlen, RULE_OK, NULL, NULL, NULL, 0};
 	struct u32v sel = {0};
 	for (int c = 0; c < DC__COUNT; c++)
 		for (int dir = 0; dir < 2; dir++) {

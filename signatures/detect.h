@@ -14,6 +14,8 @@
 #include "rules.h"
 
 enum { DC_TCP = 0, DC_UDP, DC_ICMP, DC_OTHER, DC__COUNT };
+#define DETECT_MIN_FP 4            /* shorter fast patterns stay out of the payload prefilters */
+#define DETECT_MAX_ANCHOR 64       /* an anchored short pattern is checked directly when its window is this small */
 #define DETECT_MAX_PORT_GROUPS 64 /* own groups per (path, transport, direction); the rest share one */
 
 /* A signature group head: the rules a packet or chunk of one (path, transport, direction,
@@ -25,8 +27,17 @@ struct sgh {
 	size_t nnofp;
 	uint64_t *member;          /* bitset over rule indexes */
 	const struct mpm *mpm;     /* the map's prefilter (owned by detect.mpms) */
+	const struct mpm *mpm_dsize; /* the map's prefilter of the rules with dsize */
+	uint32_t nfp, nfp_dsize;   /* the group's rules in each (0: the prefilter is not run) */
+	/* rules whose fast pattern is too short for the prefilter (under DETECT_MIN_FP bytes) but
+	 * anchored (offset and depth): checked directly at their few positions */
+	uint32_t *anch;
+	size_t nanch;
 	size_t nrules;
 	uint32_t sticky_apps;      /* bit app_ix of the app rules it holds; bit 0: rules without app */
+	/* Suricata's dsize prefilter: the payload sizes some prefiltered dsize rule of the group
+	 * accepts; a packet of another size is not scanned for those rules */
+	uint8_t *dsize_ok;
 };
 
 struct txg {
@@ -75,6 +86,10 @@ struct detect {
 void detect_free(struct detect *d);
 /* Build rs->det; errbuf says why it failed. */
 int detect_build(struct rule_set *rs, int mpm_kind, char *errbuf, size_t errlen);
+
+/* Is r's fast pattern kept out of the payload prefilter (too short)? Anchored (*anchored): a
+ * direct check at its positions replaces it; else r is always a candidate of its groups. */
+bool detect_fp_weak(const struct rule *r, bool *anchored);
 
 /* The IP-only candidates of a packet from (fam, src) to (fam, dst): calls cb for each rule index
  * whose addresses match (ports, protocol and the rest are the caller's). */

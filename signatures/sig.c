@@ -39,6 +39,8 @@
 #define SIG_PCRE_MATCH_LIMIT 100000
 #define SIG_PCRE_DEPTH_LIMIT 10000
 #define SIG_HOST_STATES 65536  /* threshold and xbits entries across flows */
+#define SIG_CARRY 16           /* prefilter candidates of a chunk remembered for the next join pass */
+#define SIG_MAX_FP 32          /* longest prefilter pattern (mpm.c MPM_MAX_LITERAL) */
 
 const char *sig_strerror(int err)
 {
@@ -60,6 +62,9 @@ struct sig_flow {
 	uint64_t stream_off[2];      /* stream bytes delivered before the current chunk */
 	uint64_t gap_bytes[2];       /* f->gap_bytes[dir] when the tail was last extended */
 	uint32_t nb_rem[2];          /* smb: bytes left of the NetBIOS session message being delivered */
+	uint32_t carry[2][SIG_CARRY]; /* candidates of the previous chunk (for the join pass) */
+	uint8_t ncarry[2];
+	bool carry_all[2];           /* more than SIG_CARRY: the join pass scans its whole buffer */
 	bool nb_lost[2];             /* smb: record boundaries lost (a gap, a bad header) */
 };
 
@@ -68,6 +73,7 @@ struct sig_stats {
 	uint64_t flow_states, flow_states_active, flow_states_capped, reloads, reload_failures;
 	uint64_t deferred, deferred_truncated, tx_views, tx_rules_run, iponly_checks, pcre_match_limit, pcre_depth_limit;
 	uint64_t xform_truncated, tx_overflows;
+	uint64_t scanned[4];          /* prefilter bytes scanned: packets, stream chunks, join passes, tx buffers */
 };
 
 struct prof {
@@ -87,6 +93,9 @@ struct sig {
 	uint32_t *fired;             /* per rule: epoch when it alerted or matched (per chunk) */
 	uint32_t epoch, fepoch;
 	const uint64_t *cur_member;  /* the group a prefilter hit must belong to */
+	uint32_t acc[SIG_CARRY];     /* the prefilter candidates of the chunk being inspected */
+	size_t nacc;
+	bool acc_all, acc_on;
 	uint16_t cur_kind;           /* tx: the buffer kind being scanned */
 	uint32_t *cands;
 	size_t ncands;
@@ -316,6 +325,8 @@ static struct sig_flow *flow_state(struct sig *s, struct flow *f)
 		fs->bits = NULL;
 		fs->nbits_bytes = 0;
 		fs->gen = s->gen;
+		fs->ncarry[0] = fs->ncarry[1] = 0; /* rule indexes of the old set */
+		fs->carry_all[0] = fs->carry_all[1] = true;
 	}
 	size_t need = (s->rs->nflowbits + 7) / 8;
 	if (need && !fs->bits) {
@@ -1272,8 +1283,19 @@ static void run_cands(struct sig *s, const struct insp *in)
 {
 	const struct rule_set *rs = s->rs;
 	s->st.candidates += s->ncands;
-	if (s->ncands > 1)
+	/* the always-candidates come first and sorted, the prefilter hits after them: an insertion
+	 * sort is linear on that unless there are many hits */
+	if (s->ncands > 256) {
 		qsort(s->cands, s->ncands, sizeof(uint32_t), cmp_u32);
+	} else {
+		for (size_t i = 1; i < s->ncands; i++) {
+			uint32_t x = s->cands[i];
+			size_t j = i;
+			for (; j > 0 && s->cands[j - 1] > x; j--)
+				s->cands[j] = s->cands[j - 1];
+			s->cands[j] = x;
+		}
+	}
 	for (int round = rs->has_pass ? 0 : 1; round < 2; round++) {
 		for (size_t i = 0; i < s->ncands; i++) {
 			const struct rule *r = rs->rules[s->cands[i]];
@@ -1309,6 +1331,20 @@ static int dclass(const struct flow *f)
 	return f->proto == 6 ? DC_TCP : f->proto == 17 ? DC_UDP : (f->proto == 1 || f->proto == 58) ? DC_ICMP : DC_OTHER;
 }
 
+/* The anchored short fast pattern of r (detect_fp_weak) at one of its few positions in buf? */
+static bool anchored_hit(const struct rule *r, const uint8_t *buf, size_t len)
+{
+	const struct rule_op *op = &r->ops[r->fp_op];
+	size_t off = op->u.content.has_offset ? (size_t)op->u.content.offset.v : 0;
+	size_t end = off + (size_t)op->u.content.depth.v, pl = op->u.content.len;
+	if (end > len)
+		end = len;
+	for (size_t k = off; k + pl <= end; k++)
+		if (eq_bytes(buf + k, op->u.content.pat, pl, op->u.content.nocase))
+			return true;
+	return false;
+}
+
 /* Prefilter then verify a packet or a stream chunk with its group. */
 static void inspect_payload(struct sig *s, const struct insp *in, bool new_chunk)
 {
@@ -1325,9 +1361,61 @@ static void inspect_payload(struct sig *s, const struct insp *in, bool new_chunk
 	begin_cands(s, new_chunk);
 	add_list(s, g->nofp, g->nnofp);
 	s->cur_member = g->member;
-	if (in->len)
+	for (size_t i = 0; i < g->nanch; i++)
+		if (anchored_hit(s->rs->rules[g->anch[i]], in->buf, in->len))
+			on_cand(s, g->anch[i]);
+	if (in->len && g->nfp) {
 		mpm_scan(g->mpm, s->scratch, in->buf, in->len, on_group_hit, s);
+		s->st.scanned[in->kind == IN_STREAM] += in->len;
+	}
+	if (in->len && g->nfp_dsize && in->kind == IN_PACKET && in->dsize < 65536 && (g->dsize_ok[in->dsize / 8] >> (in->dsize % 8) & 1)) {
+		mpm_scan(g->mpm_dsize, s->scratch, in->buf, in->len, on_group_hit, s);
+		s->st.scanned[0] += in->len;
+	}
+	if (s->acc_on)
+		for (size_t i = 0; i < s->ncands; i++) {
+			size_t k;
+			for (k = 0; k < s->nacc && s->acc[k] != s->cands[i]; k++)
+				;
+			if (k < s->nacc)
+				continue;
+			if (s->nacc == SIG_CARRY)
+				s->acc_all = true;
+			else
+				s->acc[s->nacc++] = s->cands[i];
+		}
 	run_cands(s, in);
+}
+
+/* The join pass of a stream chunk (tail of the earlier bytes + the start of the new ones; a match
+ * must span the boundary at j->straddle). A fast pattern in that buffer lies in the tail (the
+ * previous chunk's pass found it), in the new bytes (this chunk's pass found it) or across the
+ * boundary (a scan of the 2 * SIG_MAX_FP bytes around it finds it): those candidates, not a scan
+ * of the whole buffer. */
+static void inspect_join(struct sig *s, const struct insp *j, const struct sig_flow *fs, enum flow_dir dir)
+{
+	const struct detect *d = s->rs->det;
+	const struct sgh *g = &d->groups[d->stream_map[dir][server_port(j->f)]];
+	if (!g->nrules)
+		return;
+	begin_cands(s, false);
+	add_list(s, g->nofp, g->nnofp);
+	add_list(s, g->anch, g->nanch);
+	s->cur_member = g->member;
+	if (!g->nfp) {
+		/* no prefiltered rule in the group */
+	} else if (fs->carry_all[dir] || s->acc_all) {
+		mpm_scan(g->mpm, s->scratch, j->buf, j->len, on_group_hit, s);
+		s->st.scanned[2] += j->len;
+	} else {
+		add_list(s, fs->carry[dir], fs->ncarry[dir]);
+		add_list(s, s->acc, s->nacc);
+		size_t a = j->straddle > SIG_MAX_FP - 1 ? j->straddle - (SIG_MAX_FP - 1) : 0;
+		size_t b = KG_MIN(j->len, j->straddle + SIG_MAX_FP - 1);
+		mpm_scan(g->mpm, s->scratch, j->buf + a, b - a, on_group_hit, s);
+		s->st.scanned[2] += b - a;
+	}
+	run_cands(s, j);
 }
 
 /* SMB flows: inspect each NetBIOS session message (RFC 1002 4.3.1: type, 17-bit length) of a
@@ -1508,6 +1596,7 @@ static void sig_stream(void *ctx, struct engine *e, struct flow *f, enum flow_di
 		fs->gap_bytes[dir] = f->gap_bytes[dir];
 		fs->tail_len[dir] = 0;
 		fs->nb_lost[dir] = true;
+		fs->ncarry[dir] = 0;
 	}
 	struct insp in = {.kind = IN_STREAM, .f = f, .dir = dir, .ts_us = ts_us, .buf = data, .len = len,
 			  .base_off = fs ? fs->stream_off[dir] : 0, .no_stream_off = !fs,
@@ -1528,10 +1617,14 @@ static void sig_stream(void *ctx, struct engine *e, struct flow *f, enum flow_di
 	}
 	/* pass 1: the new bytes on their own (offset/depth count from the chunk start; SMB: from
 	 * each NetBIOS message); the deferred app rules see them in packet_done */
+	s->nacc = 0;
+	s->acc_all = false;
+	s->acc_on = fs != NULL;
 	if (fs && is_smb(s, f))
 		inspect_records(s, &in, &fs->nb_rem[dir], &fs->nb_lost[dir]);
 	else
 		inspect_payload(s, &in, true);
+	s->acc_on = false;
 	if (!fs)
 		return;
 	/* pass 2: tail of earlier bytes + the start of the new ones, for matches spanning both */
@@ -1545,8 +1638,12 @@ static void sig_stream(void *ctx, struct engine *e, struct flow *f, enum flow_di
 		j.len = tl + nn;
 		j.straddle = tl;
 		j.base_off = fs->stream_off[dir] - tl;
-		inspect_payload(s, &j, false);
+		inspect_join(s, &j, fs, dir);
 	}
+	/* this chunk's candidates serve the next join pass */
+	fs->carry_all[dir] = s->acc_all;
+	fs->ncarry[dir] = (uint8_t)s->nacc;
+	memcpy(fs->carry[dir], s->acc, s->nacc * sizeof(uint32_t));
 	/* keep the last SIG_TAIL bytes */
 	if (len >= SIG_TAIL) {
 		memcpy(fs->tail[dir], data + len - SIG_TAIL, SIG_TAIL);
@@ -1590,6 +1687,7 @@ static void sig_inspect_tx(struct sig *s, struct flow *f, const struct inspect_t
 				if (bk->chain && !xform_apply(&s->rs->chains[bk->chain], ib->p, ib->len, &s->xw, &p, &n))
 					s->st.xform_truncated++;
 				mpm_scan(g->mpm, s->scratch, p, n, on_tx_hit, s);
+				s->st.scanned[3] += n;
 			}
 		}
 		struct insp in = {.kind = IN_TX, .f = f, .dir = (enum flow_dir)dir, .ts_us = ts_us, .tx = tx,
@@ -1658,6 +1756,10 @@ static void sig_stats_cb(void *ctx, struct engine *e, struct event *ev)
 	ev_u64(ev, "tx_view_overflows", s->st.tx_overflows);
 	ev_u64(ev, "tx_rules_run", s->st.tx_rules_run);
 	ev_u64(ev, "ip_only_checks", s->st.iponly_checks);
+	ev_u64(ev, "scanned_packet_bytes", s->st.scanned[0]);
+	ev_u64(ev, "scanned_stream_bytes", s->st.scanned[1]);
+	ev_u64(ev, "scanned_join_bytes", s->st.scanned[2]);
+	ev_u64(ev, "scanned_tx_bytes", s->st.scanned[3]);
 	ev_u64(ev, "candidates", s->st.candidates);
 	ev_u64(ev, "rules_evaluated", s->st.evaluated);
 	ev_u64(ev, "alerts", s->st.alerts);
