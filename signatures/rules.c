@@ -2806,6 +2806,21 @@ static int finish_rule(struct pctx *p, struct rule *r)
 	free(tagged);
 	r->nops = p->nops;
 	p->nops = 0; /* owned by r now */
+	/* a payload list whose ops all moved to buffers (legacy modifiers, pcre buffer flags) is no
+	 * list: drop it and renumber */
+	uint8_t used[RULE_MAX_LISTS] = {0}, map[RULE_MAX_LISTS];
+	for (size_t i = 0; i < r->nops; i++)
+		used[r->ops[i].list] = 1;
+	uint8_t nl = 0;
+	for (int l = 0; l < r->nlists; l++) {
+		if (!used[l] && r->lists[l].kind == 0)
+			continue;
+		map[l] = nl;
+		r->lists[nl++] = r->lists[l];
+	}
+	r->nlists = nl;
+	for (size_t i = 0; i < r->nops; i++)
+		r->ops[i].list = map[r->ops[i].list];
 	for (int l = 0; l < r->nlists; l++) {
 		r->lists[l].first = 0;
 		r->lists[l].n = 0;

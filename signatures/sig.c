@@ -1828,6 +1828,15 @@ static void sig_finish(void *ctx, struct engine *e)
 
 static void sig_destroy(void *ctx) { (void)ctx; /* owned by sensor_modules: sig_free() */ }
 
+void sig_packet_view(struct sig *s, const struct packet *pkt, struct flow *f, enum flow_dir dir)
+{
+	sig_packet(s, NULL, pkt, f, dir);
+	sig_packet_done(s, NULL, pkt, f, dir);
+}
+
+void sig_flow_done(struct sig *s, struct flow *f) { sig_flow_end(s, NULL, f); }
+uint64_t sig_alerts(const struct sig *s) { return s->st.alerts; }
+
 bool sig_attach(struct sig *s, struct engine *e)
 {
 	struct engine_module m = {

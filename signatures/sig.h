@@ -53,6 +53,15 @@ struct inspect_tx;
 /* Run the transaction rules on a view, as the engine's inspect callback does (tests). */
 void sig_inspect_view(struct sig *s, struct flow *f, const struct inspect_tx *tx, int64_t ts_us);
 
+/* The packet path (IP-only, packet rules, app-layer events) on one packet of flow f, as the engine
+ * runs it (tests). */
+struct packet;
+void sig_packet_view(struct sig *s, const struct packet *pkt, struct flow *f, enum flow_dir dir);
+/* Forget the signature state of flow f (tests; the engine does it at flow end). */
+void sig_flow_done(struct sig *s, struct flow *f);
+/* Alerts written so far. */
+uint64_t sig_alerts(const struct sig *s);
+
 bool sig_payload_match(struct sig *s, const struct rule *r, const uint8_t *buf, size_t len, size_t *start,
 		       size_t *end);
 
