@@ -219,11 +219,13 @@ static struct mpm *map_prefilter(struct gbuild *b, const uint32_t *sel, size_t n
 {
 	struct detect *d = b->d;
 	struct mpm *m = mpm_new(d->mpm_kind), *md = mpm_new(d->mpm_kind);
+	mpm_set_bulk(m);
+	mpm_set_bulk(md);
 	for (size_t i = 0; i < nsel; i++) {
 		const struct rule *r = b->rs->rules[sel[i]];
 		bool anch;
 		if (!detect_fp_weak(r, &anch))
-			(void)add_fp(r->has_dsize && r->path == PATH_PACKET ? md : m, r, 0, b->rs);
+			(void)add_fp(m, r, 0, b->rs);
 	}
 	defer_compile(b, m);
 	defer_compile(b, md);

@@ -43,6 +43,7 @@ struct mpm {
 #endif
 	size_t mem;
 	bool compiled;
+	bool bulk;             /* scans packet and stream data: Hyperscan whatever its size */
 };
 
 struct mpm_scratch {
@@ -224,9 +225,9 @@ int mpm_compile(struct mpm *m, char *errbuf, size_t errlen)
 	m->mem = m->n * sizeof(struct pat) + m->next * sizeof(uint32_t);
 	for (size_t i = 0; i < m->n; i++)
 		m->mem += m->pats[i].len;
-	/* a handful of patterns: the automaton builds in microseconds where Hyperscan takes tens of
-	 * milliseconds, and they scan short buffers */
-	if (m->kind == MPM_HS && m->n < MPM_HS_MIN_PATTERNS)
+	/* a handful of patterns for short buffers (transactions): the automaton builds in microseconds
+	 * where Hyperscan takes milliseconds; bulk data is Hyperscan's whatever the count */
+	if (m->kind == MPM_HS && m->n < MPM_HS_MIN_PATTERNS && !m->bulk)
 		m->kind = MPM_AC;
 	if (m->kind == MPM_HS) {
 #ifdef HAVE_HYPERSCAN
@@ -279,6 +280,7 @@ int mpm_compile(struct mpm *m, char *errbuf, size_t errlen)
 size_t mpm_patterns(const struct mpm *m) { return m->n; }
 size_t mpm_memory(const struct mpm *m) { return m->mem; }
 int mpm_kind_of(const struct mpm *m) { return m->kind; }
+void mpm_set_bulk(struct mpm *m) { m->bulk = true; }
 
 struct mpm_scratch *mpm_scratch_new(void) { return kg_calloc(1, sizeof(struct mpm_scratch), "prefilter scratch"); }
 

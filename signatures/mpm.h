@@ -30,6 +30,8 @@ int mpm_compile(struct mpm *m, char *errbuf, size_t errlen);
 size_t mpm_patterns(const struct mpm *m);
 size_t mpm_memory(const struct mpm *m);
 int mpm_kind_of(const struct mpm *m);
+/* The matcher scans packet and stream data (not short transaction buffers). */
+void mpm_set_bulk(struct mpm *m);
 
 /* Per-thread scratch space (Hyperscan needs one sized for every database it scans). */
 struct mpm_scratch *mpm_scratch_new(void);

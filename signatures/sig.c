@@ -98,6 +98,7 @@ struct sig {
 	bool acc_all, acc_on;
 	uint16_t cur_kind;           /* tx: the buffer kind being scanned */
 	uint32_t *cands;
+	uint32_t *cands2;            /* a copy of the candidates (records of one chunk) */
 	size_t ncands;
 	bool has_stream_rules;
 	uint8_t *join;
@@ -192,6 +193,8 @@ static void size_for(struct sig *s)
 	free(s->mark);
 	free(s->fired);
 	free(s->cands);
+	free(s->cands2);
+	s->cands2 = kg_malloc(n * sizeof(uint32_t), "signature candidates");
 	s->mark = kg_calloc(n, sizeof(uint32_t), "signature marks");
 	s->fired = kg_calloc(n, sizeof(uint32_t), "signature marks");
 	s->cands = kg_malloc(n * sizeof(uint32_t), "signature candidates");
@@ -257,6 +260,7 @@ void sig_free(struct sig *s)
 	free(s->mark);
 	free(s->fired);
 	free(s->cands);
+	free(s->cands2);
 	free(s->join);
 	free(s->pend);
 	free(s->prof);
@@ -1345,6 +1349,24 @@ static bool anchored_hit(const struct rule *r, const uint8_t *buf, size_t len)
 	return false;
 }
 
+/* Remember the candidates of the chunk being inspected for the next join pass. */
+static void acc_collect(struct sig *s)
+{
+	if (!s->acc_on)
+		return;
+	for (size_t i = 0; i < s->ncands; i++) {
+		size_t k;
+		for (k = 0; k < s->nacc && s->acc[k] != s->cands[i]; k++)
+			;
+		if (k < s->nacc)
+			continue;
+		if (s->nacc == SIG_CARRY)
+			s->acc_all = true;
+		else
+			s->acc[s->nacc++] = s->cands[i];
+	}
+}
+
 /* Prefilter then verify a packet or a stream chunk with its group. */
 static void inspect_payload(struct sig *s, const struct insp *in, bool new_chunk)
 {
@@ -1364,26 +1386,15 @@ static void inspect_payload(struct sig *s, const struct insp *in, bool new_chunk
 	for (size_t i = 0; i < g->nanch; i++)
 		if (anchored_hit(s->rs->rules[g->anch[i]], in->buf, in->len))
 			on_cand(s, g->anch[i]);
-	if (in->len && g->nfp) {
+	/* one scan of the map's prefilter; for a packet whose size no dsize rule of the group
+	 * accepts, only when the group has prefiltered rules without dsize */
+	bool dsz_ok = g->nfp_dsize && in->kind == IN_PACKET && in->dsize < 65536 &&
+		      (g->dsize_ok[in->dsize / 8] >> (in->dsize % 8) & 1);
+	if (in->len && (g->nfp || dsz_ok)) {
 		mpm_scan(g->mpm, s->scratch, in->buf, in->len, on_group_hit, s);
 		s->st.scanned[in->kind == IN_STREAM] += in->len;
 	}
-	if (in->len && g->nfp_dsize && in->kind == IN_PACKET && in->dsize < 65536 && (g->dsize_ok[in->dsize / 8] >> (in->dsize % 8) & 1)) {
-		mpm_scan(g->mpm_dsize, s->scratch, in->buf, in->len, on_group_hit, s);
-		s->st.scanned[0] += in->len;
-	}
-	if (s->acc_on)
-		for (size_t i = 0; i < s->ncands; i++) {
-			size_t k;
-			for (k = 0; k < s->nacc && s->acc[k] != s->cands[i]; k++)
-				;
-			if (k < s->nacc)
-				continue;
-			if (s->nacc == SIG_CARRY)
-				s->acc_all = true;
-			else
-				s->acc[s->nacc++] = s->cands[i];
-		}
+	acc_collect(s);
 	run_cands(s, in);
 }
 
@@ -1424,11 +1435,18 @@ static void inspect_join(struct sig *s, const struct insp *j, const struct sig_f
  * left of a record across chunks; a piece that continues a record is inspected on its own. */
 static void inspect_records(struct sig *s, const struct insp *in, uint32_t *rem, bool *lost)
 {
+	struct {
+		size_t off, len;
+	} pieces[64];
+	size_t np = 0;
 	struct cursor c = cur_make(in->buf, in->len);
 	size_t off = 0;
-	while (!cur_empty(&c)) {
+	while (!cur_empty(&c) && np < KG_ARRAY_LEN(pieces)) {
 		size_t n;
-		if (*rem) {
+		if (np == KG_ARRAY_LEN(pieces) - 1) {
+			n = cur_len(&c); /* the rest as one piece */
+			*lost = true;
+		} else if (*rem) {
 			n = KG_MIN((size_t)*rem, cur_len(&c));
 			*rem -= (uint32_t)n;
 		} else {
@@ -1445,13 +1463,43 @@ static void inspect_records(struct sig *s, const struct insp *in, uint32_t *rem,
 				*rem = (uint32_t)(rl - n);
 			}
 		}
-		struct insp piece = *in;
-		piece.buf = cur_data(&c);
-		piece.len = n;
-		piece.base_off = in->base_off + off;
-		inspect_payload(s, &piece, off == 0);
+		pieces[np].off = off;
+		pieces[np].len = n;
+		np++;
 		(void)cur_skip(&c, n);
 		off += n;
+	}
+	if (np <= 1) {
+		inspect_payload(s, in, true);
+		return;
+	}
+	/* one prefilter scan of the whole chunk; its candidates are verified on each record (a
+	 * rule alerts at most once per chunk), with the anchored short patterns checked per record */
+	const struct detect *d = s->rs->det;
+	const struct sgh *g = &d->groups[d->stream_map[in->dir][server_port(in->f)]];
+	if (!g->nrules)
+		return;
+	begin_cands(s, true);
+	add_list(s, g->nofp, g->nnofp);
+	s->cur_member = g->member;
+	if (g->nfp) {
+		mpm_scan(g->mpm, s->scratch, in->buf, in->len, on_group_hit, s);
+		s->st.scanned[1] += in->len;
+	}
+	acc_collect(s);
+	size_t nbase = s->ncands;
+	memcpy(s->cands2, s->cands, nbase * sizeof(uint32_t));
+	for (size_t k = 0; k < np; k++) {
+		struct insp piece = *in;
+		piece.buf = in->buf + pieces[k].off;
+		piece.len = pieces[k].len;
+		piece.base_off = in->base_off + pieces[k].off;
+		memcpy(s->cands, s->cands2, nbase * sizeof(uint32_t));
+		s->ncands = nbase;
+		for (size_t i = 0; i < g->nanch; i++)
+			if (s->mark[g->anch[i]] != s->epoch && anchored_hit(s->rs->rules[g->anch[i]], piece.buf, piece.len))
+				s->cands[s->ncands++] = g->anch[i];
+		run_cands(s, &piece);
 	}
 }
 
