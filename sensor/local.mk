@@ -18,14 +18,18 @@ libkagami_a_SOURCES += \
 	sensor/output/output.c sensor/output/output.h \
 	sensor/output/output_forward.c sensor/output/output_forward.h \
 	sensor/output/output_unix.c sensor/output/output_unix.h \
+	sensor/output/pcapfile.c sensor/output/pcapfile.h \
+	sensor/output/summary.c sensor/output/summary.h \
 	sensor/engine/applayer.c sensor/engine/applayer.h \
 	sensor/engine/engine.c sensor/engine/engine.h \
+	sensor/engine/evidence.c sensor/engine/evidence.h \
 	sensor/engine/streamdigest.c sensor/engine/streamdigest.h \
 	sensor/enrich/geo.c sensor/enrich/geo.h \
 	sensor/enrich/observe.c sensor/enrich/observe.h \
 	sensor/workers/statsmerge.c sensor/workers/statsmerge.h \
 	sensor/workers/supervisor.c sensor/workers/supervisor.h \
 	sensor/options.c sensor/options.h \
+	sensor/progress.c sensor/progress.h \
 	sensor/sensor.c sensor/sensor.h
 
 sbin_PROGRAMS += kagami

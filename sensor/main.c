@@ -15,12 +15,15 @@
 #include "capture/capture.h"
 #include "capture/privs.h"
 #include "capture/ring.h"
+#include "dissectors/smb/smb.h"
 #include "engine/engine.h"
 #include "engine/streamdigest.h"
 #include "options.h"
 #include "output/event.h"
 #include "output/mpjson.h"
 #include "output/output.h"
+#include "output/summary.h"
+#include "progress.h"
 #include "sensor.h"
 #include "util/util.h"
 #include "workers/supervisor.h"
@@ -69,6 +72,31 @@ static void refresh_counters(struct engine *e, struct capture *cap)
 
 static int run(struct options *opt);
 
+/* The progress line's figures now. */
+static void progress_now(struct capture *cap, struct emitter *em, struct progress_figures *f)
+{
+	struct capture_stats cs;
+	capture_get_stats(cap, &cs);
+	capture_progress(cap, &f->bytes, &f->total);
+	f->packets = cs.packets;
+	f->alerts = emitter_alerts(em);
+}
+
+/* A -j N worker's progress for the supervisor's progress line: an event the supervisor takes
+ * in (workers/supervisor.h, SUPERVISOR_PROGRESS_EVENT) and never writes. */
+static void report_progress(struct capture *cap, struct emitter *em, int64_t now)
+{
+	struct progress_figures f;
+	progress_now(cap, em, &f);
+	struct event *ev = event_begin(em, SUPERVISOR_PROGRESS_EVENT, now);
+	ev_map(ev, "progress");
+	ev_u64(ev, "bytes", f.bytes);
+	ev_u64(ev, "total", f.total);
+	ev_u64(ev, "packets", f.packets);
+	ev_end_map(ev);
+	event_end(ev);
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
@@ -78,6 +106,12 @@ int main(int argc, char **argv)
 		options_free(&opt);
 		return pr == OPT_EXIT_OK ? KG_EXIT_OK : KG_EXIT_USAGE;
 	}
+	/* progress line and summary: decided here, once; no progress line between events that go
+	 * to the same terminal as JSON lines */
+	opt.stderr_tty = isatty(STDERR_FILENO) == 1;
+	bool events_on_tty = !(opt.forward || opt.unix_socket) || opt.output_set;
+	events_on_tty = events_on_tty && strcmp(opt.output_path, "-") == 0 && isatty(STDOUT_FILENO) == 1;
+	opt.progress = opt.stderr_tty && !opt.quiet && !events_on_tty;
 	int rc = run(&opt);
 	options_free(&opt);
 	return rc;
@@ -129,20 +163,30 @@ static void remove_pidfile(const struct options *opt)
 
 /* Run the analysis of one capture into out until its input ends or SIGTERM/SIGINT;
  * SIGUSR1 writes a stats event, SIGHUP reloads and reopens out. extra (may be
- * NULL) is one more engine module. Returns an exit code (enum kg_exit); out is
- * flushed, not closed. */
+ * NULL) is one more engine module; worker numbers the evidence files; sum (may
+ * be NULL) sees every event written; quiet_inputs: input errors change the exit code
+ * but are not printed (another worker of -j N prints them). Returns an exit code
+ * (enum kg_exit); out is flushed, not closed. */
 static int analyse(struct options *opt, struct capture *cap, struct ring *ring, struct output *out,
-		   const struct engine_module *extra)
+		   const struct engine_module *extra, unsigned worker, struct summary *sum, bool quiet_inputs)
 {
 	char err[1024] = "";
 	int exit_code = KG_EXIT_OK;
 	struct emitter *em = emitter_new(out);
+	if (sum)
+		emitter_set_tap(em, summary_event, sum);
 	if (opt->sensor_name)
 		emitter_set_sensor_name(em, opt->sensor_name);
 
 	struct sensor_modules mods;
 	if (!sensor_modules_init(&mods, opt, em, err, sizeof(err))) {
 		fprintf(stderr, "kagami: %s\n", err);
+		emitter_free(em);
+		return KG_EXIT_USAGE;
+	}
+	if (!sensor_evidence_init(&mods, opt, worker, err, sizeof(err))) {
+		fprintf(stderr, "kagami: %s\n", err);
+		sensor_modules_free(&mods);
 		emitter_free(em);
 		return KG_EXIT_USAGE;
 	}
@@ -159,6 +203,7 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 		streamdigest_attach(eng);
 	if (extra)
 		engine_add_module(eng, extra);
+	sensor_evidence_attach(&mods, eng); /* the last module (engine/evidence.h) */
 
 	install_signals();
 	if (!capture_start(cap, err, sizeof(err))) {
@@ -171,8 +216,12 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 
 	bool live = capture_is_live(cap);
 	bool stopping = false;
+	/* offline on a terminal: a progress line (decided once, in main()) */
+	struct progress *prog = !live && opt->progress ? progress_new(stderr, kg_wall_us()) : NULL;
+	struct progress_figures pf;
+	uint32_t input = UINT32_MAX;
 	uint64_t n = 0;
-	int64_t next_tick = 0;
+	int64_t next_tick = 0, next_report = 0;
 	struct packet pkt;
 	memset(&pkt, 0, sizeof(pkt));
 	for (;;) {
@@ -194,13 +243,23 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 		if (emitter_error(em))
 			break;
 		/* wake up now and then even offline: signals, rotation by time, flushing */
-		struct ring_rec *rec = ring_peek(ring, 100);
+		struct capture_item it;
+		bool got = capture_next(cap, &it, 100);
+		const struct capture_item *rec = got ? &it : NULL;
 		if (!rec || (++n & 4095) == 0) {
 			int64_t now = kg_wall_us();
 			if (now >= next_tick) { /* rotation by time, buffered events written out */
 				next_tick = now + 100000;
 				if (output_tick(out, now) != OUT_OK)
 					break;
+			}
+			if (prog) {
+				progress_now(cap, em, &pf);
+				progress_update(prog, now, &pf);
+			}
+			if (opt->progress_events && now >= next_report) {
+				next_report = now + 250000;
+				report_progress(cap, em, now);
 			}
 		}
 		if (!rec) {
@@ -213,6 +272,10 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 			continue;
 		}
 		if (rec->kind == REC_PACKET) {
+			if (rec->input != input) {
+				input = rec->input;
+				sensor_note_input(&mods, capture_input_snaplen(cap, input));
+			}
 			pkt.ts_us = rec->ts_us;
 			pkt.caplen = rec->caplen;
 			pkt.wirelen = rec->wirelen;
@@ -220,17 +283,22 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 			pkt.data = rec->data;
 			if (rec->flags & REC_F_TS_CLAMPED)
 				sensor_note_clamped_timestamp(eng);
+			sensor_packet_in(&mods, &pkt);
 			engine_packet(eng, &pkt);
 			if ((n & 4095) == 0)
 				refresh_counters(eng, cap);
+		} else if (rec->kind == REC_TIME) {
+			engine_time(eng, rec->ts_us);
 		} else if (rec->kind == REC_INPUT_ERROR) {
-			fprintf(stderr, "kagami: %s\n", (const char *)rec->data);
+			progress_clear(prog);
+			if (!quiet_inputs)
+				fprintf(stderr, "kagami: %s\n", (const char *)rec->data);
 			exit_code = KG_EXIT_INPUT;
 		} else if (rec->kind == REC_ALL_DONE) {
-			ring_release(ring, rec);
+			capture_release(cap);
 			break;
 		}
-		ring_release(ring, rec);
+		capture_release(cap);
 	}
 	bool output_failed = emitter_error(em) || output_errdetail(out)[0];
 	if (output_failed || sig_stop) {
@@ -239,7 +307,13 @@ static int analyse(struct options *opt, struct capture *cap, struct ring *ring, 
 	}
 	capture_join(cap);
 	refresh_counters(eng, cap);
+	if (opt->progress_events)
+		report_progress(cap, em, kg_wall_us()); /* the figures of the end */
 	engine_finish(eng);
+	if (prog) {
+		progress_now(cap, em, &pf);
+		progress_end(prog, kg_wall_us(), &pf);
+	}
 	engine_free(eng);
 	sensor_modules_free(&mods);
 
@@ -285,7 +359,14 @@ static int single_run(struct options *opt)
 		remove_pidfile(opt);
 		return KG_EXIT_OUTPUT;
 	}
-	int exit_code = analyse(opt, cap, ring, out, NULL);
+	/* the verdicts first: at the end of an offline run on a terminal, or with --summary */
+	bool want = opt->summary || (!opt->cap.iface && opt->stderr_tty && !opt->quiet);
+	struct summary *sum = want ? summary_new() : NULL;
+	int exit_code = analyse(opt, cap, ring, out, NULL, 0, sum, false);
+	if (sum) {
+		summary_print(sum, stderr);
+		summary_free(sum);
+	}
 	capture_free(cap);
 	ring_free(ring);
 	if (output_close(out) != OUT_OK && exit_code == KG_EXIT_OK) {
@@ -300,6 +381,7 @@ static int single_run(struct options *opt)
 
 struct worker_info {
 	int id;
+	enum worker_kind kind;
 };
 
 static void worker_stats(void *ctx, struct engine *e, struct event *ev)
@@ -308,13 +390,35 @@ static void worker_stats(void *ctx, struct engine *e, struct event *ev)
 	(void)e;
 	ev_u64(ev, "id", (uint64_t)w->id);
 	ev_u64(ev, "pid", (uint64_t)getpid());
+	if (w->kind == WORKER_OBSERVER)
+		ev_bool(ev, "observer", true);
 }
 
-static int app_analyse(void *ctx, struct capture *cap, struct ring *ring, struct output *out, int worker)
+/* In a worker process: the program's analysis, as its role asks. An analysis worker leaves
+ * observation to the observer (when there is one); the observer runs only observation, on
+ * headers and flows, and its stats hold only its modules' maps. */
+static int app_analyse(void *ctx, struct capture *cap, struct ring *ring, struct output *out, int worker,
+		       enum worker_kind kind)
 {
-	struct worker_info wi = {.id = worker};
+	struct options *opt = ctx;
+	struct options wopt = *opt; /* a copy in the worker's own memory: the worker's changes stay its own */
+	wopt.worker = true;
+	wopt.eng.stats_barrier = !opt->cap.iface; /* offline: the supervisor merges the stats of the end */
+	wopt.progress = false; /* the supervisor draws the line from what the workers report */
+	wopt.progress_events = opt->progress && !opt->cap.iface;
+	if (kind == WORKER_OBSERVER) {
+		wopt.nrule_paths = 0;
+		wopt.stream_digest = false;
+		wopt.pcap_log.dir = NULL; /* no alerts here; "all" would write every packet twice */
+		wopt.eng.headers_only = true;
+		wopt.eng.emit_flows = false;
+		wopt.eng.stats_modules_only = true;
+	} else if (!opt->no_observe) {
+		wopt.no_observe = true;
+	}
+	struct worker_info wi = {.id = worker, .kind = kind};
 	struct engine_module m = {.name = "worker", .ctx = &wi, .stats = worker_stats};
-	return analyse(ctx, cap, ring, out, &m);
+	return analyse(&wopt, cap, ring, out, &m, (unsigned)worker, NULL, worker != 0);
 }
 
 static bool app_drop_privileges(void *ctx, char *errbuf, size_t errlen)
@@ -328,17 +432,53 @@ static bool app_check(void *ctx, struct emitter *em, char *errbuf, size_t errlen
 	struct sensor_modules mods;
 	if (!sensor_modules_init(&mods, ctx, em, errbuf, errlen))
 		return false;
+	bool ok = sensor_evidence_init(&mods, ctx, 0, errbuf, errlen);
 	sensor_modules_free(&mods);
-	return true;
+	return ok;
 }
 
 static void app_done(void *ctx) { remove_pidfile(ctx); }
+
+static bool app_merge_key(void *ctx, const uint8_t *ev, size_t len, uint8_t *key, size_t *keylen, bool *partial)
+{
+	(void)ctx;
+	return smb_verdict_merge_key(ev, len, key, keylen, partial);
+}
+
+static void app_merge_emit(void *ctx, struct emitter *em, const uint8_t *const *parts, const size_t *lens, size_t n,
+			   const char *summary)
+{
+	(void)ctx;
+	smb_verdict_merge_emit(em, parts, lens, n, summary);
+}
+
+/* The progress line of an offline -j N run, drawn from the workers' reports. */
+struct sup_progress {
+	struct progress *line;
+	struct progress_figures last;
+};
+
+static void app_progress(void *ctx, uint64_t bytes, uint64_t total, uint64_t packets, uint64_t alerts, bool end)
+{
+	struct sup_progress *sp = ctx;
+	struct progress_figures f = {.bytes = bytes, .total = total, .packets = packets, .alerts = alerts};
+	if (!sp->line)
+		return;
+	sp->last = f;
+	if (end) {
+		progress_end(sp->line, kg_wall_us(), &f);
+		sp->line = NULL;
+	} else {
+		progress_update(sp->line, kg_wall_us(), &f);
+	}
+}
 
 static int supervise(struct options *opt)
 {
 	struct supervisor_cfg sc = {
 		.cap = opt->cap,
 		.workers = opt->workers,
+		.observe = !opt->no_observe,
 		.ring_bytes = opt->ring_bytes,
 		.sensor_name = opt->sensor_name,
 	};
@@ -346,14 +486,37 @@ static int supervise(struct options *opt)
 	if (opt->user || geteuid() != 0)
 		sc.spares = opt->worker_spares_set ? opt->worker_spares : 1;
 	output_cfg_of(opt, &sc.out);
+	/* the verdicts first (from the merged stream): as with one process */
+	bool want = opt->summary || (!opt->cap.iface && opt->stderr_tty && !opt->quiet);
+	struct summary *sum = want ? summary_new() : NULL;
+	sc.tap = sum ? summary_event : NULL;
+	sc.tap_ctx = sum;
 	struct supervisor_app app = {
 		.ctx = opt,
 		.analyse = app_analyse,
 		.drop_privileges = app_drop_privileges,
 		.check = app_check,
 		.done = app_done,
+		.merge_type = "smb_host_verdict",
+		.merge_key = app_merge_key,
+		.merge_emit = app_merge_emit,
 	};
-	return supervisor_run(&sc, &app);
+	struct sup_progress sp = {.line = NULL};
+	if (opt->progress && !opt->cap.iface) {
+		sp.line = progress_new(stderr, kg_wall_us());
+		app.progress = app_progress;
+		app.progress_ctx = &sp;
+	}
+	int rc = supervisor_run(&sc, &app);
+	if (sp.line) { /* the run ended before the workers' last report */
+		progress_end(sp.line, kg_wall_us(), &sp.last);
+		sp.line = NULL;
+	}
+	if (sum) {
+		summary_print(sum, stderr);
+		summary_free(sum);
+	}
+	return rc;
 }
 
 static int run(struct options *opt)
@@ -368,16 +531,16 @@ static int run(struct options *opt)
 		fprintf(stderr, "kagami: -r and -i cannot be used together\n");
 		return KG_EXIT_USAGE;
 	}
-	if (opt->workers > 1 && !opt->cap.iface) {
-		fprintf(stderr, "kagami: -j needs -i: offline captures are read by one process\n");
-		return KG_EXIT_USAGE;
-	}
 	if ((opt->rotate_bytes || opt->rotate_interval_s) && (!opt->output_set || !strcmp(opt->output_path, "-"))) {
 		fprintf(stderr, "kagami: --rotate-size and --rotate-interval need -w FILE\n");
 		return KG_EXIT_USAGE;
 	}
 	if (opt->fwd.spool_dir && !opt->forward) {
 		fprintf(stderr, "kagami: --spool-dir needs --forward\n");
+		return KG_EXIT_USAGE;
+	}
+	if (opt->pcap_log_opts && !opt->pcap_log.dir) {
+		fprintf(stderr, "kagami: the --pcap-log-* settings need --pcap-log DIR\n");
 		return KG_EXIT_USAGE;
 	}
 	if (opt->workers > 1)

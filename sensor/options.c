@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "output/mpjson.h"
 #include "util/util.h"
@@ -67,7 +68,7 @@ static const struct optdef optdefs[] = {
 	{"no-observe", 0, NOARG, NULL, "do not write observation events"},
 	{"user", 'u', ARG, "USER", "drop privileges to USER after opening the capture"},
 	{"pidfile", 0, ARG, "FILE", "write the process id to FILE"},
-	{"workers", 'j', ARG, "N", "live: N worker processes sharing the interface (PACKET_FANOUT)"},
+	{"workers", 'j', ARG, "N|auto", "N analysis processes (live: one PACKET_FANOUT group; offline: each reads its share of the flows); auto = the number of cores"},
 	{"worker-spares", 0, ARG, "N", "with -j 2+ and -u: capture handles kept to restart workers (default 1)"},
 	{"rotate-size", 0, ARG, "SIZE", "rotate the -w file before it grows past SIZE (renamed FILE.<UTC time>)"},
 	{"rotate-interval", 0, ARG, "DURATION", "rotate the -w file every DURATION, on the multiple (e.g. 1h)"},
@@ -80,6 +81,14 @@ static const struct optdef optdefs[] = {
 	{"spool-max", 0, ARG, "SIZE", "forward: spool cap; chunks that find no room are dropped and counted (default 1G)"},
 	{"unix-socket", 0, ARG, "PATH", "also serve events to local consumers on a unix stream socket at PATH"},
 	{"unix-socket-buffer", 0, ARG, "SIZE", "unix socket: bytes held for a slow consumer before it misses events (default 4M)"},
+	{"pcap-log", 0, ARG, "DIR", "write the packets of every flow that alerted to pcap files in DIR (evidence)"},
+	{"pcap-log-mode", 0, ARG, "alerts|all", "pcap-log: the alerted flows' packets (default), or every packet"},
+	{"pcap-log-size", 0, ARG, "SIZE", "pcap-log: start a new file before one grows past SIZE (default 100M)"},
+	{"pcap-log-max-files", 0, ARG, "N", "pcap-log: files kept per worker, the oldest removed first (default 100, 0 = no cap)"},
+	{"pcap-log-prebuffer", 0, ARG, "N", "pcap-log: packets per flow kept before its first alert (default 128)"},
+	{"pcap-log-memcap", 0, ARG, "SIZE", "pcap-log: memory of all flows' kept packets together (default 64M)"},
+	{"quiet", 'q', NOARG, NULL, "no progress line and no summary on a terminal (errors only)"},
+	{"summary", 0, NOARG, NULL, "print the verdict summary on stderr at the end, terminal or not"},
 	{"version", 'V', NOARG, NULL, "print the version and exit"},
 	{"help", 'h', NOARG, NULL, "print this help and exit"},
 };
@@ -98,6 +107,7 @@ void options_init(struct options *o)
 	o->observe_top_n = 10;
 	o->observe_max_keys = 65536;
 	o->workers = 1;
+	evidence_cfg_defaults(&o->pcap_log);
 }
 
 static char *keep(struct options *o, const char *s)
@@ -174,6 +184,35 @@ static enum opt_result set_count(uint32_t *dst, uint64_t min, uint64_t max, cons
 		BAD("%s: '%s' must be a whole number from %llu to %llu", name, value, (unsigned long long)min,
 		    (unsigned long long)max);
 	*dst = (uint32_t)v;
+	return OPT_OK;
+}
+
+/* --pcap-log-<name> */
+static enum opt_result set_pcap_log(struct options *o, const char *name, const char *value, const char *where)
+{
+	struct evidence_cfg *c = &o->pcap_log;
+	if (!strcmp(name, "mode")) {
+		if (!strcmp(value, "alerts"))
+			c->mode = EVIDENCE_ALERTS;
+		else if (!strcmp(value, "all"))
+			c->mode = EVIDENCE_ALL;
+		else
+			BAD("pcap-log-mode: '%s' is neither 'alerts' nor 'all'", value);
+	} else if (!strcmp(name, "size")) {
+		if (set_size(&c->file_bytes, "pcap-log-size", value, where))
+			return OPT_ERROR;
+		if (c->file_bytes < 4096)
+			BAD("pcap-log-size must be at least 4K, not '%s'", value);
+	} else if (!strcmp(name, "max-files")) {
+		return set_count(&c->max_files, 0, 1000000, "pcap-log-max-files", value, where);
+	} else if (!strcmp(name, "prebuffer")) {
+		return set_count(&c->prebuffer, 1, 65536, "pcap-log-prebuffer", value, where);
+	} else if (!strcmp(name, "memcap")) {
+		if (set_size(&c->memcap, "pcap-log-memcap", value, where))
+			return OPT_ERROR;
+		if (c->memcap < (1u << 20))
+			BAD("pcap-log-memcap must be at least 1M, not '%s'", value);
+	}
 	return OPT_OK;
 }
 
@@ -297,9 +336,14 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 	} else if (!strcmp(name, "pidfile")) {
 		o->pidfile = keep(o, value);
 	} else if (!strcmp(name, "workers")) {
-		if (set_count(&u32, 1, 64, name, value, where))
-			return OPT_ERROR;
-		o->workers = (int)u32;
+		if (!strcmp(value, "auto")) {
+			long n = sysconf(_SC_NPROCESSORS_ONLN);
+			o->workers = n < 1 ? 1 : n > 63 ? 63 : (int)n;
+		} else {
+			if (set_count(&u32, 1, 63, name, value, where))
+				return OPT_ERROR;
+			o->workers = (int)u32;
+		}
 	} else if (!strcmp(name, "worker-spares")) {
 		if (set_count(&o->worker_spares, 0, 16, name, value, where))
 			return OPT_ERROR;
@@ -359,6 +403,15 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 	} else if (!strcmp(name, "unix-socket")) {
 		o->usock.path = keep(o, value);
 		o->unix_socket = true;
+	} else if (!strcmp(name, "pcap-log")) {
+		o->pcap_log.dir = keep(o, value);
+	} else if (!strncmp(name, "pcap-log-", 9)) {
+		o->pcap_log_opts = true;
+		return set_pcap_log(o, name + 9, value, where);
+	} else if (!strcmp(name, "quiet")) {
+		o->quiet = true;
+	} else if (!strcmp(name, "summary")) {
+		o->summary = true;
 	} else if (!strcmp(name, "version") || !strcmp(name, "help")) {
 		BAD("%s is a command-line flag only", name);
 	}

@@ -10,6 +10,7 @@
 
 #include "capture/capture.h"
 #include "engine/engine.h"
+#include "engine/evidence.h"
 #include "output/output.h"
 #include "output/output_forward.h"
 #include "output/output_unix.h"
@@ -49,6 +50,7 @@ struct options {
 	const char *user;
 	const char *pidfile;
 	int workers;
+	bool worker;                /* this process is a -j N worker (set by the program, not an option) */
 	uint32_t worker_spares;
 	bool worker_spares_set;
 	/* outputs besides -w: rotation, Fluent Forward, unix socket */
@@ -61,6 +63,15 @@ struct options {
 	struct fwd_cfg fwd;
 	bool unix_socket;
 	struct usock_cfg usock;
+	/* during an incident: evidence pcaps (--pcap-log), progress and summary on stderr */
+	struct evidence_cfg pcap_log;
+	bool pcap_log_opts;         /* a --pcap-log-* setting other than --pcap-log was given */
+	bool quiet;
+	bool summary;
+	bool stderr_tty;            /* stderr is a terminal: decided once, in main() */
+	bool progress_events;       /* a -j N worker: report its progress to the supervisor instead */
+	bool progress;              /* offline: draw the progress line (main(): stderr_tty, no --quiet,
+				     * and the events do not go to the same terminal) */
 	/* owned strings, freed by options_free */
 	char **owned;
 	size_t nowned;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/evidence.h"
 #include "enrich/geo.h"
 #include "enrich/observe.h"
 #include "signatures/mpm.h"
@@ -69,9 +70,10 @@ static bool geo_obs_init(struct sensor_modules *m, const struct options *opt, st
 			if (*dirs[i])
 				n = list_mmdb(dirs[i], paths);
 		if (n == 0) {
-			fprintf(stderr, "kagami: note: no geolocation database in %s%s%s; geolocation is off "
-					"(run tools/setup, or give --geoip FILE)\n",
-				dirs[0], ndirs > 1 && *dirs[1] ? " or " : "", ndirs > 1 ? dirs[1] : "");
+			if (!opt->worker) /* a -j N worker: the supervisor said it once */
+				fprintf(stderr, "kagami: note: no geolocation database in %s%s%s; geolocation is off "
+						"(run tools/setup, or give --geoip FILE)\n",
+					dirs[0], ndirs > 1 && *dirs[1] ? " or " : "", ndirs > 1 ? dirs[1] : "");
 		} else {
 			int rc = geo_open(&g, (const char *const *)paths, n, NULL, errbuf, errlen);
 			for (size_t i = 0; i < n; i++)
@@ -182,9 +184,47 @@ void sensor_modules_attach(struct sensor_modules *m, struct engine *e)
 
 void sensor_modules_free(struct sensor_modules *m)
 {
+	if (m->evidence && m->em)
+		emitter_set_capture_ref(m->em, NULL, NULL);
+	evidence_free(m->evidence);
 	geo_obs_free(m);
 	sig_free(m->sig);
 	memset(m, 0, sizeof(*m));
+}
+
+/* ---------------------------------------------------------------- evidence */
+
+bool sensor_evidence_init(struct sensor_modules *m, const struct options *opt, unsigned worker, char *errbuf,
+			  size_t errlen)
+{
+	if (!opt->pcap_log.dir)
+		return true;
+	struct evidence *ev;
+	if (evidence_new(&ev, &opt->pcap_log, worker, errbuf, errlen) != 0)
+		return false;
+	m->evidence = ev;
+	emitter_set_capture_ref(m->em, evidence_capture_ref, ev);
+	return true;
+}
+
+void sensor_evidence_attach(struct sensor_modules *m, struct engine *e)
+{
+	if (m->evidence && !evidence_attach(m->evidence, e)) {
+		fprintf(stderr, "kagami: note: too many engine modules; --pcap-log is off\n");
+		emitter_set_capture_ref(m->em, NULL, NULL);
+	}
+}
+
+void sensor_note_input(struct sensor_modules *m, uint32_t snaplen)
+{
+	if (m->evidence)
+		evidence_set_snaplen(m->evidence, snaplen);
+}
+
+void sensor_packet_in(struct sensor_modules *m, const struct packet *pkt)
+{
+	if (m->evidence)
+		evidence_packet_in(m->evidence, pkt);
 }
 
 /* SIGHUP: parse the rule paths again; only a set that loads completely replaces the running

@@ -13,7 +13,10 @@
 #   - SIGHUP to the supervisor reaches the reload hook of both workers' engines (the merged
 #     stats count two reload requests);
 #   - a worker killed with SIGKILL is restarted (from a spare handle, unprivileged), a second
-#     death with no spare left is reported and the other worker takes all the traffic.
+#     death with no spare left is reported and the other worker takes all the traffic;
+#   - with --pcap-log and --summary each worker writes its own evidence files, alerts name
+#     existing files, the merged stats count what the files hold, and the supervisor prints the
+#     summary of the merged events at shutdown.
 # Root only (exit 77 otherwise). The namespaces are removed on any exit.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib/common.sh"
 [ "$(id -u)" = 0 ] || skip "live capture in network namespaces needs root"
@@ -237,7 +240,8 @@ for j in 1 2; do
 		start_kagami "$WORK/out/live.mp" -j $j
 		check_unprivileged "$KPID"
 		for c in $(children "$KPID"); do check_unprivileged "$c"; done
-		[ $j = 1 ] || [ "$(children "$KPID" | wc -w)" = $j ] || fail "-j $j: $(children "$KPID" | wc -w) workers"
+		# -j N: N fanout workers and the observer (its own handle outside the group)
+		[ $j = 1 ] || [ "$(children "$KPID" | wc -w)" = $((j + 1)) ] || fail "-j $j: $(children "$KPID" | wc -w) workers"
 		replay "$PPS" "$@" >"$WORK/replay.log" 2>&1 || fail "tcpreplay: $(cat "$WORK/replay.log")"
 		sleep 0.5
 		[ $j = 1 ] || { kill -HUP "$KPID" && sleep 0.5; } # forwarded to the workers' reload hooks
@@ -271,7 +275,7 @@ done
 # is left, and the other worker takes all the traffic
 set -- $(cat "$WORK/batch0.list")
 sent=$(count_packets "$@")
-start_kagami "$WORK/out/live.mp" -j 2 --worker-spares 1
+start_kagami "$WORK/out/live.mp" -j 2 --worker-spares 1 --no-observe # the fanout workers alone
 w0=$(children "$KPID" | awk '{ print $1 }')
 kill -KILL "$w0"
 i=0
@@ -302,3 +306,43 @@ jq -s -e 'map(select(.event_type == "stats" and .stats.supervisor != null) | .st
 	| any(.restarts == 1 and .failures == 2 and .running == 1 and .spare_handles == 0)' "$WORK/live.jsonl" \
 	>/dev/null || fail "merged stats do not count the restart and failures: $(jq -c 'select(.stats.supervisor != null) | .stats.supervisor' "$WORK/live.jsonl")"
 echo "live: $total packets replayed; worker restart from a spare handle, loss of a worker without one"
+
+# evidence pcaps and the summary with two workers: each worker writes its own files (names that
+# say the worker, no collision), alerts name existing files, the merged stats count the packets
+# the files hold, and the supervisor prints the summary of the merged stream at shutdown
+set -- $(cat "$WORK/batch0.list")
+sent=$(count_packets "$@")
+mkdir "$WORK/pcap"
+chown "$RUNAS" "$WORK/pcap"
+rm -f "$WORK/out/live.mp"
+start_kagami "$WORK/out/live.mp" -j 2 --pcap-log "$WORK/pcap" --summary
+replay "$PPS" "$@" >"$WORK/replay.log" 2>&1 || fail "tcpreplay: $(cat "$WORK/replay.log")"
+sleep 0.5
+stop_kagami
+compare "$WORK/out/live.mp" "$WORK/batch0.list" "-j 2 --pcap-log" "$sent"
+files=0
+inpcap=0
+for f in "$WORK"/pcap/*; do
+	case $(basename "$f") in
+	kagami-[01]-[0-9][0-9][0-9][0-9][0-9][0-9].pcap) ;;
+	*) fail "-j 2 --pcap-log: a file that names no worker: $f" ;;
+	esac
+	c=$("$top_builddir/tools/pcapread" "$f" | sed -n 's/^packets=\([0-9]*\).*/\1/p')
+	[ -n "$c" ] || fail "-j 2 --pcap-log: $f is not a readable capture"
+	if command -v tshark >/dev/null 2>&1; then
+		tshark -r "$f" >/dev/null 2>&1 || fail "-j 2 --pcap-log: tshark cannot read $f"
+	fi
+	inpcap=$((inpcap + c))
+	files=$((files + 1))
+done
+[ "$files" -gt 0 ] || fail "-j 2 --pcap-log: no evidence file"
+jq -s -e --argjson n "$inpcap" '[.[] | select(.event_type == "stats" and .stats.supervisor != null)] | last
+	| .stats.pcap_log.packets_written == $n' "$WORK/live.jsonl" >/dev/null ||
+	fail "-j 2 --pcap-log: the files hold $inpcap packets, the merged stats say $(jq -s -c '[.[] | select(.stats.supervisor != null)] | last | .stats.pcap_log' "$WORK/live.jsonl")"
+jq -r 'select(.event_type == "alert") | .capture_file // "none"' "$WORK/live.jsonl" | sort -u | while read -r f; do
+	[ -f "$f" ] || fail "-j 2 --pcap-log: an alert names $f, which is not there"
+done || exit 1
+na=$(jq -s '[.[] | select(.event_type == "alert")] | length' "$WORK/live.jsonl")
+grep -q "^Alerts by signature ($na alerts" "$WORK/live.err" ||
+	fail "-j 2 --summary: no summary of the $na alerts at shutdown: $(grep -A2 '^Alerts' "$WORK/live.err")"
+echo "-j 2 --pcap-log --summary: $files evidence files from $(ls "$WORK/pcap" | cut -d- -f2 | sort -u | wc -l) workers, $inpcap packets as counted, summary of $na alerts"

@@ -18,7 +18,7 @@ tools_fwd_collector_LDADD = $(KAGAMI_LIBS)
 tools_sockread_SOURCES = tools/sockread.c
 tools_sockread_LDADD = $(KAGAMI_LIBS)
 
-EXTRA_DIST += tools/mkmmdb.pl tools/geoip-install tools/bench tools/memtest
+EXTRA_DIST += tools/mkmmdb.pl tools/geoip-install tools/bench tools/bench-jobs tools/memtest
 
 # make install: the default geolocation database too, when tools/geoip-install (tools/setup)
 # put one in data/geoip
@@ -36,9 +36,11 @@ uninstall-geoip-db:
 .PHONY: install-geoip-db uninstall-geoip-db
 
 # benchmarks (not tests): throughput beside the bare libpcap read loop, and memory under load
-.PHONY: bench memtest
+.PHONY: bench bench-jobs memtest
 # (in a source-tree build: the scripts run ./kagami and tools/pcapread beside them)
 bench: all
 	$(SHELL) $(top_srcdir)/tools/bench
 memtest: all
 	$(SHELL) $(top_srcdir)/tools/memtest
+bench-jobs: all
+	$(SHELL) $(top_srcdir)/tools/bench-jobs

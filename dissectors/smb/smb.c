@@ -40,6 +40,8 @@
 
 #include "dissectors/dissector.h"
 #include "output/alert.h"
+#include "output/mpjson.h"
+#include "smb.h"
 #include "smb_records.h"
 #include "util/util.h"
 
@@ -159,7 +161,6 @@ struct host {
 	uint64_t flows;
 	uint64_t flow_ids[HOST_FLOWS_MAX];
 	uint8_t nflow_ids;
-	uint64_t last_flow_id;
 	uint32_t counts[HC__COUNT];
 	uint8_t kinds[K__COUNT];  /* detection kinds seen (for the record) */
 };
@@ -168,6 +169,7 @@ struct smb_run {
 	struct host *hosts;
 	uint32_t *buckets;        /* index + 1 */
 	uint32_t nbuckets, nhosts, free_hint;
+	uint32_t ndirty;          /* hosts with dirty set: the periodic emission has work */
 	uint32_t lru_head, lru_tail; /* head = most recent */
 	/* counters for the stats event */
 	uint64_t messages, smb1, smb2, encrypted, compressed, prefix_parsed, resyncs, bad_messages;
@@ -284,6 +286,7 @@ struct smb_state {
 	struct smb_tx *tx;        /* grows up to MAX_TX */
 	uint32_t tx_cap;
 	struct smb_req pend[MAX_PENDING];
+	uint8_t pend_hi;          /* no slot at or above it is used (requests are searched below it) */
 	struct dp_req dp[MAX_DP];
 	struct smb_tree trees[MAX_TREES];
 	/* DoublePulsar */
@@ -302,6 +305,7 @@ struct smb_state {
 	/* events */
 	uint64_t next_id;
 	uint32_t events, error_events;
+	uint8_t host_counted;     /* host records this flow counted in already: bit (side * 2 + role) */
 };
 
 /* ------------------------------------------------------------------ host verdicts */
@@ -356,6 +360,8 @@ static void host_remove(struct smb_run *r, uint32_t i)
 		pp = &r->hosts[*pp - 1].hnext;
 	}
 	lru_unlink(r, i);
+	if (h->dirty)
+		r->ndirty--;
 	memset(h, 0, sizeof(*h));
 	r->nhosts--;
 }
@@ -400,8 +406,8 @@ static struct host *host_get(struct smb_run *r, struct app_ctx *ctx, uint8_t fam
 }
 
 /* Record evidence about the host on side `side` of the flow (the SMB client or server). */
-static void host_note(struct app_ctx *ctx, enum flow_dir side, enum role role, enum verdict v, enum hcount hc,
-		      enum kind k)
+static void host_note(struct smb_state *st, struct app_ctx *ctx, enum flow_dir side, enum role role, enum verdict v,
+		      enum hcount hc, enum kind k)
 {
 	struct smb_run *r = ctx->proto;
 	if (!r)
@@ -412,6 +418,8 @@ static void host_note(struct app_ctx *ctx, enum flow_dir side, enum role role, e
 	if (!h->first_us)
 		h->first_us = ctx->ts_us;
 	h->last_us = KG_MAX(h->last_us, ctx->ts_us);
+	if (!h->dirty)
+		r->ndirty++;
 	h->dirty = true;
 	if (v > h->verdict)
 		h->verdict = (uint8_t)v;
@@ -419,17 +427,13 @@ static void host_note(struct app_ctx *ctx, enum flow_dir side, enum role role, e
 		h->counts[hc]++;
 	if (k < K__COUNT && h->kinds[k] < 255)
 		h->kinds[k]++;
-	if (h->last_flow_id != f->flow_id) {
-		bool seen = false;
-		for (uint8_t i = 0; i < h->nflow_ids; i++)
-			if (h->flow_ids[i] == f->flow_id)
-				seen = true;
-		if (!seen) {
-			h->flows++;
-			if (h->nflow_ids < HOST_FLOWS_MAX)
-				h->flow_ids[h->nflow_ids++] = f->flow_id;
-		}
-		h->last_flow_id = f->flow_id;
+	/* each flow counts once per host record it is evidence for (the flow remembers) */
+	uint8_t bit = (uint8_t)(1u << ((side == DIR_TO_SERVER ? 0 : 2) + (role == ROLE_SERVER ? 1 : 0)));
+	if (!(st->host_counted & bit)) {
+		st->host_counted |= bit;
+		h->flows++;
+		if (h->nflow_ids < HOST_FLOWS_MAX)
+			h->flow_ids[h->nflow_ids++] = f->flow_id;
 	}
 }
 
@@ -476,18 +480,20 @@ static int host_cmp(const void *a, const void *b)
 static void emit_hosts(struct app_ctx *ctx, bool final)
 {
 	struct smb_run *r = ctx->proto;
-	if (!r || !r->nhosts)
-		return;
+	if (!r || !r->nhosts || (!final && !r->ndirty))
+		return; /* called every second of packet time: most calls have nothing to say */
 	const struct host **list = kg_calloc(r->nhosts, sizeof(*list), "smb host list");
 	uint32_t n = 0;
-	for (uint32_t i = 0; i < HOSTS_MAX && n < r->nhosts; i++)
-		if (r->hosts[i].used && (final || r->hosts[i].dirty))
-			list[n++] = &r->hosts[i];
+	for (uint32_t i = r->lru_head; i && n < r->nhosts; i = r->hosts[i - 1].lnext) {
+		struct host *h = &r->hosts[i - 1];
+		if (final || h->dirty)
+			list[n++] = h;
+		h->dirty = false;
+	}
+	r->ndirty = 0;
 	qsort(list, n, sizeof(*list), host_cmp);
 	for (uint32_t i = 0; i < n; i++)
 		emit_host(ctx, list[i], final ? "final" : "periodic");
-	for (uint32_t i = 0; i < HOSTS_MAX; i++)
-		r->hosts[i].dirty = false;
 	free(list);
 }
 
@@ -796,14 +802,26 @@ static void req_free(struct smb_req *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Lower pend_hi past the slots freed at the top: a flow has a few requests outstanding, so
+ * the searches below look at a few slots, not all 64. */
+static void pend_trim(struct smb_state *st)
+{
+	while (st->pend_hi && !st->pend[st->pend_hi - 1].used)
+		st->pend_hi--;
+}
+
 static struct smb_req *req_new(struct smb_state *st, struct app_ctx *ctx)
 {
+	pend_trim(st);
 	struct smb_req *r = NULL, *oldest = &st->pend[0];
 	for (int i = 0; i < MAX_PENDING && !r; i++) {
-		if (!st->pend[i].used)
+		if (!st->pend[i].used) {
 			r = &st->pend[i];
-		else if (st->pend[i].seq < oldest->seq)
+			if (i >= st->pend_hi)
+				st->pend_hi = (uint8_t)(i + 1);
+		} else if (st->pend[i].seq < oldest->seq) {
 			oldest = &st->pend[i];
+		}
 	}
 	if (!r) {
 		CNT(ctx, pending_evicted);
@@ -819,7 +837,8 @@ static struct smb_req *req_new(struct smb_state *st, struct app_ctx *ctx)
 
 static struct smb_req *req_find1(struct smb_state *st, uint32_t pid, uint16_t mid)
 {
-	for (int i = 0; i < MAX_PENDING; i++)
+	pend_trim(st);
+	for (int i = 0; i < st->pend_hi; i++)
 		if (st->pend[i].used && st->pend[i].ver == 1 && st->pend[i].pid == pid && st->pend[i].mid == mid)
 			return &st->pend[i];
 	return NULL;
@@ -827,7 +846,8 @@ static struct smb_req *req_find1(struct smb_state *st, uint32_t pid, uint16_t mi
 
 static struct smb_req *req_find2(struct smb_state *st, uint64_t msgid)
 {
-	for (int i = 0; i < MAX_PENDING; i++)
+	pend_trim(st);
+	for (int i = 0; i < st->pend_hi; i++)
 		if (st->pend[i].used && st->pend[i].ver == 2 && st->pend[i].msgid == msgid)
 			return &st->pend[i];
 	return NULL;
@@ -1027,9 +1047,9 @@ static void on_trans2_session_setup(struct smb_state *st, struct app_ctx *ctx, e
 		return;
 	enum kind k = op == DP_OP_PING ? K_DP_PING : op == DP_OP_EXEC ? K_DP_EXEC : K_DP_KILL;
 	note_attacker(st, dir);
-	host_note(ctx, dir, ROLE_CLIENT, op == DP_OP_PING ? V_SCANNER : V_ATTACKER,
+	host_note(st, ctx, dir, ROLE_CLIENT, op == DP_OP_PING ? V_SCANNER : V_ATTACKER,
 		  op == DP_OP_PING ? HC_DP_REQUESTS : HC_DP_COMMANDS, k);
-	host_note(ctx, other(dir), ROLE_SERVER, V_PROBED, HC__COUNT, k);
+	host_note(st, ctx, other(dir), ROLE_SERVER, V_PROBED, HC__COUNT, k);
 	struct event *ev = finding(st, ctx, k, dir);
 	if (!ev)
 		return;
@@ -1064,7 +1084,7 @@ static void dp_reply(struct smb_state *st, struct app_ctx *ctx, enum flow_dir di
 		if (delta == 0) {
 			/* an ordinary server answered: no implant */
 			if (smb_dp_opcode_name(d->op))
-				host_note(ctx, dir, ROLE_SERVER, V_PROBED, HC_DP_NOT_PRESENT, K__COUNT);
+				host_note(st, ctx, dir, ROLE_SERVER, V_PROBED, HC_DP_NOT_PRESENT, K__COUNT);
 			memset(d, 0, sizeof(*d));
 			return;
 		}
@@ -1085,8 +1105,8 @@ static void dp_reply(struct smb_state *st, struct app_ctx *ctx, enum flow_dir di
 		if (d->op == DP_OP_EXEC && delta == 0x10)
 			st->dp_upload_bytes += d->data_count;
 		note_attacker(st, other(dir));
-		host_note(ctx, dir, ROLE_SERVER, V_INFECTED, HC_DP_ANSWERS, K_DP_IMPLANT);
-		host_note(ctx, other(dir), ROLE_CLIENT, V_ATTACKER, HC__COUNT, K_DP_IMPLANT);
+		host_note(st, ctx, dir, ROLE_SERVER, V_INFECTED, HC_DP_ANSWERS, K_DP_IMPLANT);
+		host_note(st, ctx, other(dir), ROLE_CLIENT, V_ATTACKER, HC__COUNT, K_DP_IMPLANT);
 		struct event *ev = finding(st, ctx, K_DP_IMPLANT, dir);
 		if (ev) {
 			ev_hdr1(ev, st, h);
@@ -1173,8 +1193,8 @@ static void on_session_setup_req(struct smb_state *st, struct app_ctx *ctx, enum
 	if (q.wc == 12 && (q.capabilities & SMB1_CAP_EXTENDED_SECURITY) &&
 	    !(h->flags2 & SMB1_FLAGS2_EXTENDED_SECURITY)) {
 		note_attacker(st, dir);
-		host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_POOL);
-		host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_POOL);
+		host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_POOL);
+		host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_POOL);
 		struct event *ev = finding(st, ctx, K_EB_POOL, dir);
 		if (ev) {
 			ev_hdr1(ev, st, h);
@@ -1252,8 +1272,8 @@ static void on_trans_primary(struct smb_state *st, struct app_ctx *ctx, enum flo
 		/* the MS17-010 check of nmap and Metasploit: PeekNamedPipe on FID 0 */
 		struct smb_req *r = req_for1(st, ctx, h);
 		r->what |= W_PROBE;
-		host_note(ctx, dir, ROLE_CLIENT, V_SCANNER, HC_PROBES, K_PROBE);
-		host_note(ctx, other(dir), ROLE_SERVER, V_PROBED, HC__COUNT, K_PROBE);
+		host_note(st, ctx, dir, ROLE_CLIENT, V_SCANNER, HC_PROBES, K_PROBE);
+		host_note(st, ctx, other(dir), ROLE_SERVER, V_PROBED, HC__COUNT, K_PROBE);
 		struct event *ev = finding(st, ctx, K_PROBE, dir);
 		if (ev) {
 			ev_hdr1(ev, st, h);
@@ -1275,8 +1295,8 @@ static void on_trans_primary(struct smb_state *st, struct app_ctx *ctx, enum flo
 		}
 		if (q->total_data > 0xffff && ipc_or_unknown) {
 			note_attacker(st, dir);
-			host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC__COUNT, K_EB_OVERSIZED);
-			host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_OVERSIZED);
+			host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC__COUNT, K_EB_OVERSIZED);
+			host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_OVERSIZED);
 			struct event *ev = finding(st, ctx, K_EB_OVERSIZED, dir);
 			if (ev) {
 				ev_hdr1(ev, st, h);
@@ -1310,8 +1330,8 @@ static void on_trans_secondary(struct smb_state *st, struct app_ctx *ctx, enum f
 	t->data_rcvd += q->data_count;
 	if (t->cmd == SMB1_NT_TRANS && q->command == SMB1_TRANS2_SECONDARY) {
 		note_attacker(st, dir);
-		host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_CONFUSION);
-		host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_CONFUSION);
+		host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_CONFUSION);
+		host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_CONFUSION);
 		struct event *ev = finding(st, ctx, K_EB_CONFUSION, dir);
 		if (ev) {
 			ev_hdr1(ev, st, h);
@@ -1324,8 +1344,8 @@ static void on_trans_secondary(struct smb_state *st, struct app_ctx *ctx, enum f
 	}
 	if (t->complete_in_primary) {
 		note_attacker(st, dir);
-		host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_CHAMPION);
-		host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_CHAMPION);
+		host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_CHAMPION);
+		host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_CHAMPION);
 		struct event *ev = finding(st, ctx, K_CHAMPION, dir);
 		if (ev) {
 			ev_hdr1(ev, st, h);
@@ -1348,8 +1368,8 @@ static void on_write_andx(struct smb_state *st, struct app_ctx *ctx, enum flow_d
 	if (!t)
 		return;
 	note_attacker(st, dir);
-	host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_ROMANCE);
-	host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_ROMANCE);
+	host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_ROMANCE);
+	host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_ROMANCE);
 	struct event *ev = finding(st, ctx, K_ROMANCE, dir);
 	if (!ev)
 		return;
@@ -1443,7 +1463,7 @@ static void probe_verdict(struct smb_state *st, struct app_ctx *ctx, enum flow_d
 	}
 	enum verdict hv = k == K_VULNERABLE ? V_VULNERABLE : k == K_PATCHED ? V_PATCHED : V_PROBED;
 	enum hcount hc = k == K_VULNERABLE ? HC_VULNERABLE : k == K_PATCHED ? HC_PATCHED : HC_INCONCLUSIVE;
-	host_note(ctx, dir, ROLE_SERVER, hv, hc, k);
+	host_note(st, ctx, dir, ROLE_SERVER, hv, hc, k);
 	struct event *ev = k < K__COUNT ? finding(st, ctx, k, dir) : NULL;
 	if (!ev)
 		return;
@@ -1672,7 +1692,7 @@ static void smb2_reply(struct smb_state *st, struct app_ctx *ctx, enum flow_dir 
 	}
 	if (h->command == SMB2_NEGOTIATE) {
 		/* also the answer to a multi-protocol SMB1 NEGOTIATE */
-		for (int i = 0; i < MAX_PENDING && !r; i++)
+		for (int i = 0; i < st->pend_hi && !r; i++)
 			if (st->pend[i].used && st->pend[i].ver == 1 && st->pend[i].cmd == SMB1_NEGOTIATE)
 				r = &st->pend[i];
 		struct smb2_negotiate_resp nr;
@@ -1754,8 +1774,8 @@ static void handle_smb2(struct smb_state *st, struct app_ctx *ctx, enum flow_dir
 			app_raise_event(ctx, "smb.smb2_invalid_header");
 			if (n == 0 && full >= GROOMING_MIN_LEN) {
 				note_attacker(st, dir);
-				host_note(ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_GROOM2);
-				host_note(ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_GROOM2);
+				host_note(st, ctx, dir, ROLE_CLIENT, V_ATTACKER, HC_EXPLOITS, K_EB_GROOM2);
+				host_note(st, ctx, other(dir), ROLE_SERVER, V_EXPLOITED, HC__COUNT, K_EB_GROOM2);
 				struct event *ev = finding(st, ctx, K_EB_GROOM2, dir);
 				if (ev) {
 					ev_map(ev, "smb2_header");
@@ -2133,3 +2153,114 @@ const struct dissector smb_dissector = {
 	.run_end = smb_run_end,
 	.stats = smb_stats,
 };
+
+/* ------------------------------------------------------------------ merging host verdicts of workers */
+
+static int verdict_of(const uint8_t *s, size_t n)
+{
+	for (int v = V_NONE; v <= V_ATTACKER; v++) {
+		const char *name = verdict_name((enum verdict)v);
+		if (strlen(name) == n && memcmp(name, s, n) == 0)
+			return v;
+	}
+	return V_NONE;
+}
+
+bool smb_verdict_merge_key(const uint8_t *ev, size_t len, uint8_t *key, size_t *keylen, bool *partial)
+{
+	struct mp_val v = mp_val_of(ev, len), m; /* the supervisor measured it */
+	const uint8_t *t, *host, *role, *summary;
+	size_t tl, hl, rl, sl;
+	if (!mp_path_str(v, "event_type", &t, &tl) || tl != 16 ||
+	    memcmp(t, "smb_host_verdict", 16) != 0 || !mp_get(v, "smb_host_verdict", &m) ||
+	    !mp_path_str(m, "host", &host, &hl) || !mp_path_str(m, "role", &role, &rl) || hl >= 64)
+		return false;
+	char hs[64];
+	memcpy(hs, host, hl);
+	hs[hl] = '\0';
+	uint8_t addr[16];
+	int family = kg_parse_ip(hs, addr);
+	if (!family)
+		return false;
+	/* the order of the per-host events of a run (host_cmp): servers first, then the address */
+	key[0] = rl == 6 && memcmp(role, "server", 6) == 0 ? 0 : 1;
+	key[1] = (uint8_t)family;
+	memset(key + 2, 0, 16);
+	memcpy(key + 2, addr, family == 4 ? 4 : 16);
+	*keylen = 18;
+	*partial = mp_path_str(m, "summary", &summary, &sl) && sl == 7 && memcmp(summary, "evicted", 7) == 0;
+	return true;
+}
+
+void smb_verdict_merge_emit(struct emitter *em, const uint8_t *const *parts, const size_t *lens, size_t n,
+			    const char *summary)
+{
+	struct host h;
+	memset(&h, 0, sizeof(h));
+	char first[32] = "", last[32] = "";
+	bool have = false;
+	for (size_t i = 0; i < n; i++) {
+		struct mp_val v = mp_val_of(parts[i], lens[i]), m, a, e; /* measured by the supervisor */
+		const uint8_t *s;
+		size_t sl;
+		if (!mp_get(v, "smb_host_verdict", &m))
+			continue;
+		if (!have && mp_path_str(m, "host", &s, &sl) && sl < 64) {
+			char hs[64];
+			memcpy(hs, s, sl);
+			hs[sl] = '\0';
+			h.family = (uint8_t)kg_parse_ip(hs, h.addr);
+			h.role = mp_path_str(m, "role", &s, &sl) && sl == 6 && memcmp(s, "server", 6) == 0 ? ROLE_SERVER
+													  : ROLE_CLIENT;
+			have = h.family != 0;
+		}
+		if (mp_path_str(m, "verdict", &s, &sl)) {
+			int vd = verdict_of(s, sl);
+			if (vd > h.verdict)
+				h.verdict = (uint8_t)vd;
+		}
+		/* the timestamps are all of one fixed width: their text order is their time order */
+		if (mp_path_str(m, "first_seen", &s, &sl) && sl < sizeof(first) &&
+		    (!first[0] || memcmp(s, first, sl) < 0)) {
+			memcpy(first, s, sl);
+			first[sl] = '\0';
+		}
+		if (mp_path_str(m, "last_seen", &s, &sl) && sl < sizeof(last) && (!last[0] || memcmp(s, last, sl) > 0)) {
+			memcpy(last, s, sl);
+			last[sl] = '\0';
+		}
+		uint64_t u;
+		if (mp_path_uint(m, "flows", &u))
+			h.flows += u;
+		struct mp_iter it;
+		if (mp_get(m, "flow_ids", &a) && mp_iter_array(a, &it))
+			while (mp_next(&it, &e) && mp_as_uint(e, &u)) {
+				bool seen = false;
+				for (uint8_t k = 0; k < h.nflow_ids; k++)
+					seen = seen || h.flow_ids[k] == u;
+				if (!seen && h.nflow_ids < HOST_FLOWS_MAX)
+					h.flow_ids[h.nflow_ids++] = u;
+			}
+		struct mp_val name;
+		if (mp_get(m, "counts", &a) && mp_iter_map(a, &it))
+			while (mp_next_kv(&it, &name, &e))
+				for (int c = 0; c < HC__COUNT; c++)
+					if (mp_as_str(name, &s, &sl) && strlen(hcount_names[c]) == sl &&
+					    !memcmp(hcount_names[c], s, sl) && mp_as_uint(e, &u))
+						h.counts[c] += (uint32_t)KG_MIN(u, (uint64_t)UINT32_MAX - h.counts[c]);
+		if (mp_get(m, "detections", &a) && mp_iter_array(a, &it))
+			while (mp_next(&it, &e) && mp_as_str(e, &s, &sl))
+				for (int k = 0; k < K__COUNT; k++)
+					if (strlen(kinds[k].name) == sl && memcmp(kinds[k].name, s, sl) == 0)
+						h.kinds[k] = 1;
+	}
+	if (!have)
+		return;
+	int64_t t;
+	if (first[0] && kg_parse_time(first, strlen(first), &t))
+		h.first_us = t;
+	if (last[0] && kg_parse_time(last, strlen(last), &t))
+		h.last_us = t;
+	struct app_ctx ctx = {.em = em, .ts_us = h.last_us};
+	emit_host(&ctx, &h, summary);
+}

@@ -1,10 +1,18 @@
 /* capture.c - the capture thread (see capture.h).
  *
- * Offline, every input is read with pcap_next_ex(); a read error (a truncated
- * file, a corrupt record) ends that input with an error record placed after
- * the packets read before it, so the analysis keeps their events. Live, the
- * thread reads with pcap_dispatch() and never blocks on the ring: a full ring
- * is a counted drop, as are the kernel's drops from pcap_stats().
+ * Offline, when every input is a regular file in the classic pcap format (version 2.4, micro-
+ * or nanosecond), the files are read in place: libpcap opens each one and checks its header,
+ * then the records are walked through a window of the file mapped into memory, on the
+ * analysis thread (capture_next()), with no copy and no capture thread. A record that libpcap
+ * would treat specially (a capture length above the snap length, a record cut by the end of
+ * the file) hands the rest of that file back to libpcap at that record, so its checks and
+ * messages apply unchanged. Any other input (stdin, a FIFO, pcapng) is read with
+ * pcap_next_ex() by the capture thread into the ring.
+ *
+ * A read error (a truncated file, a corrupt record) ends that input with an error record
+ * placed after the packets read before it, so the analysis keeps their events. Live, the
+ * thread reads with pcap_dispatch() and never blocks on the ring: a full ring is a counted
+ * drop, as are the kernel's drops from pcap_stats().
  */
 #include "config.h"
 
@@ -26,6 +34,7 @@
 #include <sys/socket.h>
 #endif
 
+#include "decode/cursor.h"
 #include "decode/decode.h"
 #include "util/util.h"
 
@@ -44,6 +53,39 @@ struct capture {
 	_Atomic uint64_t packets, bytes, ring_drops;
 	uint64_t n_packets, n_bytes, n_drops; /* the capture thread's own counts */
 	uint32_t cur_input;
+	/* items handed out by capture_next() */
+	bool pull;                        /* offline files read in place (no thread) */
+	struct ring_rec *cur_rec;         /* threaded: the ring record of the current item */
+	struct mapped_input *in;          /* pull: the input being read */
+	uint32_t next_input;              /* pull: the next input to open */
+	bool done;                        /* pull: REC_ALL_DONE handed out */
+	char msg[PCAP_ERRBUF_SIZE + 512]; /* pull: the text of an error item */
+	struct packet share_pkt;          /* offline -j N: scratch for the share of a packet */
+	struct decode_stats share_st;
+	/* progress: file bytes read so far (written by the capture thread), of total_bytes */
+	_Atomic uint64_t bytes_read;
+	uint64_t total_bytes;   /* sum of the inputs' sizes; 0 = unknown (stdin, a FIFO) */
+	uint64_t done_bytes;    /* pull: the sizes of the inputs read to the end */
+	_Atomic uint32_t *snaplens; /* per input: its snap length, set before its first packet */
+};
+
+#define MAP_WINDOW (16u << 20) /* bytes of a file mapped at once */
+
+/* A classic pcap file read in place (see the file comment). */
+struct mapped_input {
+	pcap_t *p;            /* opened by libpcap: header checks, link type, and the fallback */
+	FILE *fp;
+	int fd;
+	uint64_t size;        /* file size */
+	uint64_t off;         /* file offset of the next record */
+	uint8_t *win;         /* mapped window [win_off, win_off + win_len) */
+	uint64_t win_off;
+	size_t win_len;
+	bool swapped, nsec;
+	uint32_t snaplen;
+	int linktype;
+	bool fallback;        /* libpcap reads the rest of the file */
+	uint64_t n;           /* packets read from this file */
 };
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -100,6 +142,19 @@ static bool expand_inputs(struct capture *c, char *errbuf, size_t errlen)
  * that both directions of a flow (the kernel's symmetric flow hash) reach the
  * same member; PACKET_FANOUT_FLAG_DEFRAG has the kernel reassemble IPv4
  * fragments first, so that a datagram's fragments hash as one packet. */
+/* The sum of the sizes of the offline inputs, or 0 when one of them has none (stdin, a FIFO). */
+static uint64_t inputs_size(const struct capture *c)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < c->nnames; i++) {
+		struct stat sb;
+		if (strcmp(c->names[i], "-") == 0 || stat(c->names[i], &sb) != 0 || !S_ISREG(sb.st_mode))
+			return 0;
+		total += (uint64_t)sb.st_size;
+	}
+	return total;
+}
+
 static bool join_fanout(pcap_t *p, const struct capture_cfg *cfg, char *errbuf, size_t errlen)
 {
 	if (cfg->fanout_group <= 0)
@@ -260,8 +315,14 @@ struct capture *capture_open_with(const struct capture_cfg *cfg, struct pcap *p,
 	c->live = p;
 	c->st.tpacket_version = tpacket_version(p);
 	add_name(c, cfg->iface);
+	c->snaplens = kg_calloc(1, sizeof(*c->snaplens), "input snap lengths");
+	atomic_store_explicit(&c->snaplens[0], (uint32_t)pcap_snapshot(p), memory_order_release);
 	return c;
 }
+
+static bool mappable(const char *name);
+static bool foreign(struct capture *c, const uint8_t *data, uint32_t caplen, int linktype);
+static void close_mapped(struct capture *c);
 
 struct capture *capture_open(const struct capture_cfg *cfg, struct ring *ring, char *errbuf, size_t errlen)
 {
@@ -281,7 +342,15 @@ struct capture *capture_open(const struct capture_cfg *cfg, struct ring *ring, c
 	} else if (!expand_inputs(c, errbuf, errlen)) {
 		capture_free(c);
 		return NULL;
+	} else {
+		c->pull = !cfg->no_map && c->nnames > 0;
+		for (size_t i = 0; i < c->nnames && c->pull; i++)
+			c->pull = mappable(c->names[i]);
+		c->total_bytes = inputs_size(c);
 	}
+	c->snaplens = kg_calloc(c->nnames ? c->nnames : 1, sizeof(*c->snaplens), "input snap lengths");
+	if (c->live)
+		atomic_store_explicit(&c->snaplens[0], (uint32_t)pcap_snapshot(c->live), memory_order_release);
 	return c;
 }
 
@@ -323,6 +392,16 @@ static void clamp_ts(const struct timeval *tv, int64_t *ts_us, uint16_t *flags)
 static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const uint8_t *data, int linktype,
 			uint32_t input, bool wait)
 {
+	if (foreign(c, data, h->caplen, linktype)) { /* offline -j N: only its time */
+		struct ring_rec *t = ring_reserve(c->ring, 0, wait);
+		if (!t)
+			return false;
+		t->kind = REC_TIME;
+		t->input = input;
+		clamp_ts(&h->ts, &t->ts_us, &t->flags);
+		ring_commit(c->ring, t);
+		return true;
+	}
 	uint32_t caplen = h->caplen;
 	struct ring_rec *r = ring_reserve(c->ring, caplen, wait);
 	if (!r) {
@@ -341,6 +420,13 @@ static bool push_packet(struct capture *c, const struct pcap_pkthdr *h, const ui
 	c->n_bytes += h->len;
 	atomic_store_explicit(&c->bytes, c->n_bytes, memory_order_relaxed);
 	return true;
+}
+
+static void note_read(struct capture *c, FILE *fp, bool seekable, uint64_t base, uint64_t est)
+{
+	long off = seekable ? ftell(fp) : -1;
+	uint64_t v = base + (off >= 0 ? (uint64_t)off : est);
+	atomic_store_explicit(&c->bytes_read, v, memory_order_relaxed);
 }
 
 static void read_offline(struct capture *c, uint32_t idx)
@@ -369,6 +455,8 @@ static void read_offline(struct capture *c, uint32_t idx)
 		sb_free(&m);
 		return;
 	}
+	/* before any packet of this input reaches the ring (the ring's commit publishes it) */
+	atomic_store_explicit(&c->snaplens[idx], (uint32_t)pcap_snapshot(p), memory_order_release);
 	int lt = pcap_datalink(p);
 	if (!decode_linktype_supported(lt)) {
 		struct strbuf m;
@@ -380,6 +468,10 @@ static void read_offline(struct capture *c, uint32_t idx)
 		return;
 	}
 	uint64_t n = 0;
+	/* bytes read: the file offset (ftell, every 256 packets: it costs a system call), or,
+	 * where there is none (a pipe), the record sizes of the classic pcap format */
+	uint64_t base = atomic_load_explicit(&c->bytes_read, memory_order_relaxed), est = 24;
+	bool seekable = ftell(fp) >= 0;
 	for (;;) {
 		if (atomic_load(&c->stop))
 			break;
@@ -391,6 +483,9 @@ static void read_offline(struct capture *c, uint32_t idx)
 			/* pcapng files may change link type per interface */
 			lt = pcap_datalink(p);
 			push_packet(c, h, data, lt, idx, true);
+			est += 16 + (uint64_t)h->caplen;
+			if ((n & 255) == 0)
+				note_read(c, fp, seekable, base, est);
 			continue;
 		}
 		if (rc == PCAP_ERROR_BREAK || atomic_load(&c->stop))
@@ -403,6 +498,7 @@ static void read_offline(struct capture *c, uint32_t idx)
 		sb_free(&m);
 		break;
 	}
+	note_read(c, fp, seekable, base, est);
 	pcap_close(p);
 	post(c, REC_INPUT_END, idx, NULL);
 }
@@ -499,6 +595,8 @@ static void on_wake(int sig)
 
 bool capture_start(struct capture *c, char *errbuf, size_t errlen)
 {
+	if (c->pull)
+		return true; /* read in place by capture_next(): no thread */
 	/* no SA_RESTART: a read of a pipe or FIFO that waits for data returns, so that a
 	 * stop request is seen even when no packet comes (kagami -r - at a quiet producer) */
 	struct sigaction sa;
@@ -542,11 +640,26 @@ void capture_get_stats(struct capture *c, struct capture_stats *out)
 	out->ring_drops = atomic_load_explicit(&c->ring_drops, memory_order_relaxed);
 }
 
+void capture_progress(struct capture *c, uint64_t *bytes_read, uint64_t *total_bytes)
+{
+	*bytes_read = atomic_load_explicit(&c->bytes_read, memory_order_relaxed);
+	*total_bytes = c->total_bytes;
+}
+
+uint32_t capture_input_snaplen(const struct capture *c, uint32_t idx)
+{
+	if (!c->snaplens || idx >= (c->nnames ? c->nnames : 1))
+		return 0;
+	return atomic_load_explicit(&c->snaplens[idx], memory_order_acquire);
+}
+
 void capture_free(struct capture *c)
 {
 	if (!c)
 		return;
 	capture_join(c);
+	close_mapped(c);
+	free((void *)c->snaplens);
 	if (c->live)
 		pcap_close(c->live);
 	for (size_t i = 0; i < c->nnames; i++)
@@ -554,4 +667,369 @@ void capture_free(struct capture *c)
 	free(c->names);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
+}
+
+/* ------------------------------------------------------------ shares of -j N offline */
+
+/* The IP addresses of a plain Ethernet (+ 802.1Q/QinQ) IPv4 or IPv6 packet carrying TCP or
+ * ICMP, read with the cursor; false for anything else, which goes through the full decoder
+ * (tunnels, UDP that may be VXLAN, other link types): for a packet read here the decoder
+ * would find the same innermost addresses. */
+static bool peek_pair(const uint8_t *data, uint32_t caplen, int linktype, int *family, const uint8_t **a,
+		      const uint8_t **b)
+{
+	if (linktype != DLT_EN10MB)
+		return false;
+	struct cursor c = cur_make(data, caplen);
+	uint16_t et;
+	if (!cur_skip(&c, 12) || !cur_be16(&c, &et))
+		return false;
+	for (int i = 0; i < 2 && (et == 0x8100 || et == 0x88a8); i++)
+		if (!cur_skip(&c, 2) || !cur_be16(&c, &et))
+			return false;
+	uint8_t v, proto;
+	const uint8_t *p;
+	if (et == 0x0800) {
+		if (!cur_peek_u8(&c, 0, &v) || (v >> 4) != 4 || (v & 15) < 5 || !cur_peek_u8(&c, 9, &proto) ||
+		    (proto != 6 && proto != 1) || !cur_skip(&c, 12) || !cur_bytes(&c, 8, &p))
+			return false;
+		*family = 4;
+		*a = p;
+		*b = p + 4;
+		return true;
+	}
+	if (et == 0x86dd) {
+		if (!cur_peek_u8(&c, 0, &v) || (v >> 4) != 6 || !cur_peek_u8(&c, 6, &proto) ||
+		    (proto != 6 && proto != 58) || !cur_skip(&c, 8) || !cur_bytes(&c, 32, &p))
+			return false;
+		*family = 6;
+		*a = p;
+		*b = p + 16;
+		return true;
+	}
+	return false;
+}
+
+/* scratch: the decoder's packet and counters (only the addresses are used) */
+static uint32_t share_with(const uint8_t *data, uint32_t caplen, int linktype, uint32_t shares, struct packet *pkt,
+			   struct decode_stats *st)
+{
+	if (shares <= 1)
+		return 0;
+	int family;
+	const uint8_t *a, *b;
+	if (!peek_pair(data, caplen, linktype, &family, &a, &b)) {
+		pkt->data = (uint8_t *)(uintptr_t)data; /* decode_packet only reads */
+		pkt->caplen = caplen;
+		pkt->wirelen = caplen;
+		pkt->linktype = linktype;
+		const struct decode_cfg dc = {.vxlan_port = 4789};
+		if (decode_packet(pkt, &dc, st) != DEC_OK || (pkt->family != 4 && pkt->family != 6))
+			return 0;
+		family = pkt->family;
+		a = pkt->src;
+		b = pkt->dst;
+	}
+	size_t n = family == 4 ? 4 : 16;
+	if (memcmp(a, b, n) > 0) {
+		const uint8_t *t = a;
+		a = b;
+		b = t;
+	}
+	/* FNV-1a over the ordered pair: fixed, so that every process and every run agree */
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)family;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ a[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	return (uint32_t)(h % shares);
+}
+
+uint32_t capture_share_of(const uint8_t *data, uint32_t caplen, int linktype, uint32_t shares)
+{
+	struct packet pkt;
+	struct decode_stats st;
+	memset(&pkt, 0, sizeof(pkt));
+	memset(&st, 0, sizeof(st));
+	return share_with(data, caplen, linktype, shares, &pkt, &st);
+}
+
+static bool foreign(struct capture *c, const uint8_t *data, uint32_t caplen, int linktype)
+{
+	return c->cfg.shares > 1 &&
+	       share_with(data, caplen, linktype, c->cfg.shares, &c->share_pkt, &c->share_st) != c->cfg.share;
+}
+
+/* ------------------------------------------------------------ items for the analysis loop */
+
+/* Can this input be read in place? A regular file starting with the classic pcap magic
+ * (either byte order, micro- or nanosecond) and version 2.4. */
+static bool mappable(const char *name)
+{
+	if (strcmp(name, "-") == 0)
+		return false;
+	struct stat sb;
+	if (stat(name, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return false;
+	FILE *fp = fopen(name, "rb");
+	if (!fp)
+		return false;
+	uint8_t h[6];
+	bool ok = fread(h, 1, sizeof(h), fp) == sizeof(h);
+	fclose(fp);
+	if (!ok)
+		return false;
+	uint32_t le = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+	uint16_t vle = (uint16_t)(h[4] | h[5] << 8), vbe = (uint16_t)(h[4] << 8 | h[5]);
+	if (le == 0xa1b2c3d4u || le == 0xa1b23c4du)
+		return vle == 2;
+	if (le == 0xd4c3b2a1u || le == 0x4d3cb2a1u)
+		return vbe == 2;
+	return false;
+}
+
+static void unmap_window(struct mapped_input *m)
+{
+	if (m->win)
+		munmap(m->win, m->win_len);
+	m->win = NULL;
+	m->win_len = 0;
+}
+
+static void close_mapped(struct capture *c)
+{
+	struct mapped_input *m = c->in;
+	if (!m)
+		return;
+	c->done_bytes += m->size; /* progress: this input is behind us */
+	atomic_store_explicit(&c->bytes_read, c->done_bytes, memory_order_relaxed);
+	unmap_window(m);
+	if (m->p)
+		pcap_close(m->p); /* closes fp */
+	free(m);
+	c->in = NULL;
+}
+
+/* Map the window holding file bytes [off, off + need); false when the mapping fails. */
+static bool map_at(struct mapped_input *m, uint64_t off, size_t need)
+{
+	if (m->win && off >= m->win_off && off + need <= m->win_off + m->win_len)
+		return true;
+	unmap_window(m);
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t start = off - off % (uint64_t)(pg > 0 ? pg : 4096);
+	uint64_t len = KG_MIN((uint64_t)MAP_WINDOW, m->size - start);
+	if (len < off - start + need)
+		len = off - start + need; /* a record near a window's end: map enough for it */
+	void *w = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE, m->fd, (off_t)start);
+	if (w == MAP_FAILED)
+		return false;
+	madvise(w, (size_t)len, MADV_SEQUENTIAL);
+	m->win = w;
+	m->win_off = start;
+	m->win_len = (size_t)len;
+	return true;
+}
+
+static uint32_t rd32(const uint8_t *p, bool swapped)
+{
+	uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return swapped ? __builtin_bswap32(v) : v;
+}
+
+/* Open input idx for reading in place; false with a message in c->msg. */
+static bool open_mapped(struct capture *c, uint32_t idx)
+{
+	const char *name = c->names[idx];
+	char eb[PCAP_ERRBUF_SIZE] = "";
+	struct mapped_input *m = kg_calloc(1, sizeof(*m), "mapped input");
+	m->fd = -1;
+	m->fp = fopen(name, "rb");
+	if (m->fp)
+		m->p = pcap_fopen_offline_with_tstamp_precision(m->fp, PCAP_TSTAMP_PRECISION_MICRO, eb);
+	else
+		snprintf(eb, sizeof(eb), "%s", strerror(errno));
+	if (!m->p) {
+		if (m->fp)
+			fclose(m->fp);
+		free(m);
+		snprintf(c->msg, sizeof(c->msg), "%s: not a readable pcap or pcapng capture: %s", name, eb);
+		return false;
+	}
+	m->linktype = pcap_datalink(m->p);
+	atomic_store_explicit(&c->snaplens[idx], (uint32_t)pcap_snapshot(m->p), memory_order_release);
+	if (!decode_linktype_supported(m->linktype)) {
+		snprintf(c->msg, sizeof(c->msg), "%s: link type %d (%s) is not supported", name, m->linktype,
+			 decode_linktype_name(m->linktype));
+		pcap_close(m->p);
+		free(m);
+		return false;
+	}
+	m->fd = fileno(m->fp);
+	struct stat sb;
+	uint8_t hdr[24];
+	m->fallback = true; /* unless everything below holds */
+	if (fstat(m->fd, &sb) == 0)
+		m->size = (uint64_t)sb.st_size;
+	if (m->size >= 24 && pread(m->fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr)) {
+		uint32_t magic = rd32(hdr, false);
+		m->swapped = magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u;
+		m->nsec = magic == 0xa1b23c4du || magic == 0x4d3cb2a1u;
+		m->snaplen = (uint32_t)pcap_snapshot(m->p);
+		uint32_t lt_field = rd32(hdr + 20, m->swapped);
+		m->off = 24;
+		/* the link type field's upper bits (FCS length) change how libpcap reads packets */
+		if ((lt_field & 0xffff0000u) == 0 && m->snaplen > 0 && map_at(m, 24, 0))
+			m->fallback = false;
+	}
+	if (m->fallback && fseek(m->fp, 24, SEEK_SET) != 0) {
+		/* libpcap has read the header already; stay where it is */
+	}
+	c->in = m;
+	return true;
+}
+
+/* The next packet of the open input into it; 1 = a packet, 0 = the input ended, -1 = an
+ * error (message in c->msg). */
+static int next_mapped(struct capture *c, struct capture_item *it)
+{
+	struct mapped_input *m = c->in;
+	const char *name = c->names[c->next_input - 1];
+	if (!m->fallback) {
+		if (m->off == m->size)
+			return 0;
+		bool ok = m->size - m->off >= 16 && map_at(m, m->off, 16);
+		uint32_t caplen = 0, wirelen = 0, sec = 0, frac = 0;
+		if (ok) {
+			const uint8_t *h = m->win + (m->off - m->win_off);
+			sec = rd32(h, m->swapped);
+			frac = rd32(h + 4, m->swapped);
+			caplen = rd32(h + 8, m->swapped);
+			wirelen = rd32(h + 12, m->swapped);
+			ok = caplen <= m->snaplen && m->size - m->off - 16 >= caplen && map_at(m, m->off, 16 + (size_t)caplen);
+		}
+		if (ok) {
+			uint8_t *h = m->win + (m->off - m->win_off);
+			/* libpcap reads the seconds as signed 32 bits */
+			struct timeval tv = {.tv_sec = (time_t)(int32_t)sec, .tv_usec = (suseconds_t)(m->nsec ? frac / 1000 : frac)};
+			it->kind = REC_PACKET;
+			it->flags = 0;
+			clamp_ts(&tv, &it->ts_us, &it->flags);
+			it->caplen = caplen;
+			it->wirelen = wirelen;
+			it->linktype = m->linktype;
+			it->data = h + 16;
+			m->off += 16 + (uint64_t)caplen;
+			m->n++;
+			return 1;
+		}
+		/* something libpcap judges: let it read the rest of the file from this record */
+		m->fallback = true;
+		unmap_window(m);
+		if (fseek(m->fp, (long)m->off, SEEK_SET) != 0) {
+			snprintf(c->msg, sizeof(c->msg), "%s: read error after packet %llu: %s", name,
+				 (unsigned long long)m->n, strerror(errno));
+			return -1;
+		}
+	}
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	int rc = pcap_next_ex(m->p, &h, &data);
+	if (rc == 1) {
+		it->kind = REC_PACKET;
+		it->flags = 0;
+		clamp_ts(&h->ts, &it->ts_us, &it->flags);
+		it->caplen = h->caplen;
+		it->wirelen = h->len;
+		it->linktype = pcap_datalink(m->p);
+		it->data = (uint8_t *)(uintptr_t)data; /* libpcap's buffer: ours until the next read */
+		m->n++;
+		return 1;
+	}
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	snprintf(c->msg, sizeof(c->msg), "%s: read error after packet %llu: %s (the events of the packets before it are kept)",
+		 name, (unsigned long long)m->n, pcap_geterr(m->p));
+	return -1;
+}
+
+static bool next_pulled(struct capture *c, struct capture_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	for (;;) {
+		if (c->done)
+			return false;
+		if (atomic_load(&c->stop) || (!c->in && c->next_input >= c->nnames)) {
+			close_mapped(c);
+			c->done = true;
+			it->kind = REC_ALL_DONE;
+			return true;
+		}
+		if (!c->in) {
+			uint32_t idx = c->next_input++;
+			if (!open_mapped(c, idx)) {
+				it->kind = REC_INPUT_ERROR;
+				it->input = idx;
+				it->data = (uint8_t *)c->msg;
+				return true;
+			}
+			continue;
+		}
+		uint32_t idx = c->next_input - 1;
+		int r = next_mapped(c, it);
+		it->input = idx;
+		if (r > 0 && foreign(c, it->data, it->caplen, it->linktype)) {
+			it->kind = REC_TIME;
+			it->caplen = it->wirelen = 0;
+			it->data = NULL;
+			return true;
+		}
+		if (r > 0) {
+			struct mapped_input *m = c->in;
+			if (!m->fallback || (m->n & 255) == 0) { /* progress: the file offset */
+				long off = m->fallback ? ftell(m->fp) : (long)m->off;
+				atomic_store_explicit(&c->bytes_read, c->done_bytes + (off > 0 ? (uint64_t)off : 0),
+						      memory_order_relaxed);
+			}
+			c->n_packets++;
+			c->n_bytes += it->wirelen;
+			atomic_store_explicit(&c->packets, c->n_packets, memory_order_relaxed);
+			atomic_store_explicit(&c->bytes, c->n_bytes, memory_order_relaxed);
+			return true;
+		}
+		close_mapped(c);
+		if (r < 0) {
+			it->kind = REC_INPUT_ERROR;
+			it->data = (uint8_t *)c->msg;
+			return true;
+		}
+	}
+}
+
+bool capture_next(struct capture *c, struct capture_item *it, int timeout_ms)
+{
+	if (c->pull)
+		return next_pulled(c, it);
+	struct ring_rec *r = ring_peek(c->ring, timeout_ms);
+	if (!r)
+		return false;
+	c->cur_rec = r;
+	it->kind = r->kind;
+	it->flags = r->flags;
+	it->caplen = r->caplen;
+	it->wirelen = r->wirelen;
+	it->linktype = r->linktype;
+	it->input = r->input;
+	it->ts_us = r->ts_us;
+	it->data = r->data;
+	return true;
+}
+
+void capture_release(struct capture *c)
+{
+	if (c->cur_rec) {
+		ring_release(c->ring, c->cur_rec);
+		c->cur_rec = NULL;
+	}
 }

@@ -1,8 +1,8 @@
 /* capture.h - the capture thread: libpcap offline (pcap, pcapng, stdin, directories) or live,
+ * feeding the packet ring.
  *
  * Stage capture/ (capture, ring, privileges): takes pcap files, directories, stdin or a live
- * interface; gives raw packet records in the ring, with the capture's drop counters.
- * feeding the packet ring. */
+ * interface; gives raw packet records in the ring, with the capture's drop counters. */
 #ifndef KAGAMI_CAPTURE_H
 #define KAGAMI_CAPTURE_H
 
@@ -25,7 +25,19 @@ struct capture_cfg {
 	int timeout_ms;       /* live read timeout */
 	bool immediate;
 	int fanout_group;     /* PACKET_FANOUT group id (live workers), 0 = none */
+	bool no_map;          /* offline: read every file through libpcap and the capture thread */
+	/* offline -j N: this process analyses share `share` of `shares` (flows are assigned by
+	 * capture_share_of(), both directions and every fragment of a datagram alike); the other
+	 * packets come out as REC_TIME items, so that packet time advances as with -j 1.
+	 * shares = 0: every packet is analysed. */
+	uint32_t shares, share;
 };
+
+/* The share (0..shares-1) a packet of link type linktype belongs to: a hash of its innermost IP
+ * addresses, ordered (so both directions, every fragment and every flow between two hosts go
+ * to one share); packets that are not IP, or do not decode, belong to share 0. The same in
+ * every process and every run. */
+uint32_t capture_share_of(const uint8_t *data, uint32_t caplen, int linktype, uint32_t shares);
 
 struct capture;
 struct pcap; /* libpcap's pcap_t */
@@ -62,6 +74,25 @@ void capture_free(struct capture *c);
 bool capture_is_live(const struct capture *c);
 const char *capture_input_name(const struct capture *c, uint32_t idx);
 
+/* One item of the capture for the analysis loop: a packet, or a control record (kinds of
+ * enum ring_kind: REC_INPUT_ERROR carries its message in data, REC_ALL_DONE ends the capture). */
+struct capture_item {
+	uint16_t kind;          /* enum ring_kind */
+	uint16_t flags;         /* REC_F_* */
+	uint32_t caplen, wirelen;
+	int32_t linktype;
+	uint32_t input;         /* index of the input it came from */
+	int64_t ts_us;
+	uint8_t *data;          /* packet bytes (writable until capture_release()), or the message */
+};
+
+/* The next item, waiting up to timeout_ms (-1 = forever, 0 = poll); false when none came.
+ * Offline captures of classic pcap files are read in place here, on the caller's thread
+ * (the file is mapped; no copy, no capture thread); everything else comes through the
+ * capture thread's ring. Call capture_release() before asking for the next one. */
+bool capture_next(struct capture *c, struct capture_item *it, int timeout_ms);
+void capture_release(struct capture *c);
+
 struct capture_stats {
 	uint64_t packets, bytes;    /* handed to the ring */
 	uint64_t ring_drops;        /* live: ring full */
@@ -71,5 +102,13 @@ struct capture_stats {
 	int tpacket_version;        /* live: the packet socket's TPACKET_V<n> ring, 0 = unknown */
 };
 void capture_get_stats(struct capture *c, struct capture_stats *out);
+
+/* Offline progress (any thread): bytes of the input files read so far (file offsets; for a
+ * pipe, the pcap record sizes), and the sum of the inputs' sizes, 0 when unknown (stdin, a
+ * FIFO among the inputs). Live: both 0. */
+void capture_progress(struct capture *c, uint64_t *bytes_read, uint64_t *total_bytes);
+/* The snap length of input idx (the file header's, or the live handle's), for the analysis
+ * thread once it holds a packet of that input; 0 when unknown. */
+uint32_t capture_input_snaplen(const struct capture *c, uint32_t idx);
 
 #endif

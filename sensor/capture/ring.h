@@ -14,6 +14,7 @@ enum ring_kind {
 	REC_INPUT_ERROR, /* data: message; the input stopped at this point */
 	REC_INPUT_END,   /* one input done */
 	REC_ALL_DONE,    /* no more records will come */
+	REC_TIME,        /* a packet of another worker's share: only its time (ts_us) is passed on */
 };
 
 struct ring_rec {

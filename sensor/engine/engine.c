@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "applayer.h"
 #include "flow/reasm.h"
@@ -30,6 +31,7 @@ struct engine {
 	int64_t next_stats;
 	bool started;
 	bool finished;
+	bool final_stats;     /* the stats event of the end of the run */
 	struct capture_counters cap;
 };
 
@@ -113,7 +115,7 @@ struct engine *engine_new(const struct engine_cfg *cfg, struct emitter *em, char
 	e->flows = flow_table_new(&e->cfg.flow, on_flow_end, e);
 	e->app = applayer_new(em, e, e->cfg.stream_max_buffer);
 	struct tcp_layer_cfg tc = {
-		.use_nids = e->cfg.use_nids,
+		.use_nids = e->cfg.use_nids && !e->cfg.headers_only,
 		.nids_checksums = e->cfg.nids_checksums,
 		.nids_streams = e->cfg.nids_streams,
 		.nids_hosts = e->cfg.nids_hosts,
@@ -268,9 +270,10 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 {
 	struct engine *e = ctx;
 	int64_t ts = KG_MAX(f->last_us, e->now);
-	if (f->proto == 6)
+	if (f->proto == 6 && !e->cfg.headers_only)
 		tcp_layer_flow_end(e->tcp, f, ts);
-	applayer_flow_end(e->app, f, ts);
+	if (!e->cfg.headers_only)
+		applayer_flow_end(e->app, f, ts);
 	for (size_t i = 0; i < e->nmods; i++)
 		if (e->mods[i].flow_end)
 			e->mods[i].flow_end(e->mods[i].ctx, e, f);
@@ -279,6 +282,15 @@ static void on_flow_end(void *ctx, struct flow *f, enum flow_end_reason why)
 }
 
 /* ---------------------------------------------------------------- packets */
+
+static void emit_barrier(struct engine *e)
+{
+	struct event *ev = event_begin(e->em, "stats", e->now);
+	ev_map(ev, "stats");
+	ev_bool(ev, "barrier", true);
+	ev_end_map(ev);
+	event_end(ev);
+}
 
 static void run_tick(struct engine *e)
 {
@@ -290,7 +302,9 @@ static void run_tick(struct engine *e)
 	if (e->cfg.stats_interval_s && e->now >= e->next_stats) {
 		if (e->next_stats) { /* not at the very first packet */
 			applayer_tick(e->app, e->now);
-			if (e->cfg.emit_stats)
+			if (e->cfg.emit_stats && e->cfg.stats_barrier)
+				emit_barrier(e);
+			else if (e->cfg.emit_stats)
 				engine_emit_stats(e);
 		}
 		e->next_stats = e->now + (int64_t)e->cfg.stats_interval_s * 1000000;
@@ -320,6 +334,8 @@ void engine_tick(struct engine *e, int64_t now_us)
 	advance_time(e, now_us);
 }
 
+void engine_time(struct engine *e, int64_t ts_us) { advance_time(e, ts_us); }
+
 void engine_packet(struct engine *e, struct packet *pkt)
 {
 	advance_time(e, pkt->ts_us);
@@ -339,7 +355,7 @@ void engine_packet(struct engine *e, struct packet *pkt)
 	for (size_t i = 0; i < e->nmods; i++)
 		if (e->mods[i].packet)
 			e->mods[i].packet(e->mods[i].ctx, e, pkt, f, dir);
-	switch (pkt->ipproto) {
+	switch (e->cfg.headers_only ? 0 : pkt->ipproto) {
 	case 6:
 		tcp_layer_packet(e->tcp, f, dir, pkt);
 		break;
@@ -357,10 +373,20 @@ void engine_packet(struct engine *e, struct packet *pkt)
 
 /* ------------------------------------------------------------------ stats */
 
+static void emit_module_stats(struct engine *e, struct event *ev);
+
 void engine_emit_stats(struct engine *e)
 {
 	struct event *ev = event_begin(e->em, "stats", e->now);
 	ev_map(ev, "stats");
+	if (e->final_stats)
+		ev_bool(ev, "final", true);
+	if (e->cfg.stats_modules_only) {
+		emit_module_stats(e, ev);
+		ev_end_map(ev);
+		event_end(ev);
+		return;
+	}
 
 	ev_map(ev, "capture");
 	ev_u64(ev, "packets", e->cap.packets);
@@ -455,12 +481,16 @@ void engine_emit_stats(struct engine *e)
 	applayer_stats_fields(e->app, ev);
 	ev_end_map(ev);
 
-	for (size_t i = 0; i < e->nmods; i++)
-		if (e->mods[i].stats) {
-			ev_map(ev, e->mods[i].name);
-			e->mods[i].stats(e->mods[i].ctx, e, ev);
-			ev_end_map(ev);
-		}
+	emit_module_stats(e, ev);
+
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		ev_map(ev, "process");
+		ev_u64(ev, "peak_rss_bytes", (uint64_t)ru.ru_maxrss * 1024); /* Linux: KiB */
+		ev_u64(ev, "cpu_user_us", (uint64_t)ru.ru_utime.tv_sec * 1000000 + (uint64_t)ru.ru_utime.tv_usec);
+		ev_u64(ev, "cpu_system_us", (uint64_t)ru.ru_stime.tv_sec * 1000000 + (uint64_t)ru.ru_stime.tv_usec);
+		ev_end_map(ev);
+	}
 
 	ev_map(ev, "reload");
 	ev_u64(ev, "requests", e->reloads);
@@ -475,6 +505,17 @@ void engine_emit_stats(struct engine *e)
 
 	ev_end_map(ev);
 	event_end(ev);
+}
+
+/* Each module's map of the stats event. */
+static void emit_module_stats(struct engine *e, struct event *ev)
+{
+	for (size_t i = 0; i < e->nmods; i++)
+		if (e->mods[i].stats) {
+			ev_map(ev, e->mods[i].name);
+			e->mods[i].stats(e->mods[i].ctx, e, ev);
+			ev_end_map(ev);
+		}
 }
 
 size_t engine_reload(struct engine *e)
@@ -494,6 +535,7 @@ void engine_finish(struct engine *e)
 		return;
 	e->finished = true;
 	flow_flush_all(e->flows, FLOW_END_SHUTDOWN);
+	e->final_stats = true;
 	applayer_run_end(e->app, e->now);
 	for (size_t i = 0; i < e->nmods; i++)
 		if (e->mods[i].finish)

@@ -37,6 +37,14 @@ struct engine_cfg {
 	uint32_t stats_interval_s;   /* periodic stats event (0 = only at the end) */
 	bool emit_stats;
 	bool emit_flows;
+	/* the observer of offline/live -j N: decode, defragment and flows for the modules that
+	 * need only headers (observation); no TCP reassembly, no app layer */
+	bool headers_only;
+	/* stats events hold only the modules' maps (the observer's share of a merged stats event) */
+	bool stats_modules_only;
+	/* the periodic stats event is only a marker, {"stats": {"barrier": true}} (offline -j N
+	 * workers: the supervisor lines the workers up at it; full stats at the end and on SIGUSR1) */
+	bool stats_barrier;
 };
 
 void engine_cfg_defaults(struct engine_cfg *cfg);
@@ -93,6 +101,10 @@ bool engine_add_module(struct engine *e, const struct engine_module *m);
 void engine_packet(struct engine *e, struct packet *pkt);
 /* Advance time without a packet (live capture while idle). */
 void engine_tick(struct engine *e, int64_t now_us);
+/* Packet time of a packet this engine does not analyse (offline -j N: another worker's share):
+ * the clock advances (and starts) exactly as the packet would have made it, so that timeouts,
+ * ticks and stats intervals fall where they fall with -j 1. */
+void engine_time(struct engine *e, int64_t ts_us);
 /* Emit a stats event now. */
 void engine_emit_stats(struct engine *e);
 /* End of input: flush every flow and emit final summaries and stats. */

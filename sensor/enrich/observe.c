@@ -180,13 +180,24 @@ static void ktab_free(struct ktab *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static uint32_t kbucket(const struct ktab *t, uint64_t h);
+static uint64_t khash(const struct ktab *t, const uint8_t *key);
+
+/* Empty the table for the next interval. The index is as large as the cap (65 536 buckets by
+ * default) while most intervals hold a few keys: clear only their buckets then. */
 static void ktab_clear(struct ktab *t)
 {
+	if (t->bucket) {
+		if ((uint64_t)t->n * 8 < t->nbucket) {
+			for (uint32_t i = 0; i < t->n; i++)
+				t->bucket[kbucket(t, khash(t, t->e[i].key))] = 0;
+		} else {
+			memset(t->bucket, 0, t->nbucket * sizeof(uint32_t));
+		}
+	}
 	t->n = 0;
 	t->approx = false;
 	t->packets = 0;
-	if (t->bucket)
-		memset(t->bucket, 0, t->nbucket * sizeof(uint32_t));
 	free(t->heap);
 	t->heap = NULL;
 	hset_clear(&t->keys);
@@ -319,6 +330,7 @@ struct pend {
 	const struct flow *f;
 	uint64_t syns;
 	int64_t last_syn_us;
+	uint64_t seq;   /* insertion order: a bucket's chain runs from the newest to the oldest */
 	uint32_t next;
 };
 
@@ -328,6 +340,7 @@ struct pendtab {
 	uint32_t live; /* flows pending now */
 	uint32_t *bucket;
 	uint32_t nbucket;
+	uint64_t seq;
 };
 
 /* ================================================================ the observer */
@@ -571,6 +584,7 @@ static void pend_syn(struct observe *o, const struct flow *f, int64_t ts)
 	uint32_t b = pend_bucket(o, f);
 	p = &t->e[idx];
 	p->f = f;
+	p->seq = ++t->seq;
 	p->syns = 1;
 	p->last_syn_us = ts;
 	p->next = t->bucket[b];
@@ -611,23 +625,69 @@ static void pend_remove(struct observe *o, struct pend *p, uint32_t *link)
 	o->pend.live--;
 }
 
-/* At an interval's end: judge every pending SYN older than the grace period (all when final). */
+static bool pend_due(const struct pend *p, int64_t cutoff, bool final)
+{
+	return final || p->last_syn_us < cutoff || p->f->pkts[DIR_TO_CLIENT];
+}
+
+struct pend_ref {
+	uint32_t bucket;
+	uint32_t idx;
+	uint64_t seq;
+};
+
+static int pend_ref_cmp(const void *a, const void *b)
+{
+	const struct pend_ref *x = a, *y = b;
+	if (x->bucket != y->bucket)
+		return x->bucket < y->bucket ? -1 : 1;
+	return x->seq > y->seq ? -1 : x->seq < y->seq ? 1 : 0; /* newest first, as the chain runs */
+}
+
+/* At an interval's end: judge every pending SYN older than the grace period (all when final),
+ * in bucket order and, within a bucket, chain order (the order decides which keys an
+ * approximate table keeps). With few flows pending (the usual case: the index has 4 x
+ * --observe-max-keys buckets) the due entries are found in the entry array and sorted into
+ * that order, instead of walking every bucket. */
 static void pend_sweep(struct observe *o, int64_t cutoff, bool final)
 {
-	if (!o->pend.bucket)
+	struct pendtab *t = &o->pend;
+	if (!t->bucket || !t->live)
 		return;
-	for (uint32_t b = 0; b < o->pend.nbucket; b++) {
-		uint32_t *pp = &o->pend.bucket[b];
-		while (*pp) {
-			struct pend *p = &o->pend.e[*pp - 1];
-			if (final || p->last_syn_us < cutoff || p->f->pkts[DIR_TO_CLIENT]) {
-				pend_judge(o, p);
-				pend_remove(o, p, pp);
-			} else {
-				pp = &p->next;
+	if ((uint64_t)t->live * 16 >= t->nbucket) {
+		for (uint32_t b = 0; b < t->nbucket; b++) {
+			uint32_t *pp = &t->bucket[b];
+			while (*pp) {
+				struct pend *p = &t->e[*pp - 1];
+				if (pend_due(p, cutoff, final)) {
+					pend_judge(o, p);
+					pend_remove(o, p, pp);
+				} else {
+					pp = &p->next;
+				}
 			}
 		}
+		return;
 	}
+	struct pend_ref *due = kg_malloc((size_t)t->live * sizeof(*due), "observation sweep");
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < t->n && n < t->live; i++) {
+		struct pend *p = &t->e[i];
+		if (p->f && pend_due(p, cutoff, final))
+			due[n++] = (struct pend_ref){pend_bucket(o, p->f), i, p->seq};
+	}
+	qsort(due, n, sizeof(*due), pend_ref_cmp);
+	for (uint32_t k = 0; k < n; k++) {
+		struct pend *p = &t->e[due[k].idx];
+		uint32_t *pp = &t->bucket[due[k].bucket];
+		while (*pp && *pp != due[k].idx + 1)
+			pp = &t->e[*pp - 1].next;
+		if (!*pp)
+			continue; /* cannot happen: every live entry is on its chain */
+		pend_judge(o, p);
+		pend_remove(o, p, pp);
+	}
+	free(due);
 }
 
 /* ---------------------------------------------------------------- the event */
@@ -818,8 +878,9 @@ static void reset_interval(struct observe *o)
 	ktab_clear(&o->scan_srcs);
 	o->syns_unanswered = 0;
 	o->pending_dropped = 0;
-	for (int i = 0; i < 3; i++)
-		memset(o->port_new[i], 0, 65536 / 8);
+	if (o->new_ports) /* else no bit was set */
+		for (int i = 0; i < 3; i++)
+			memset(o->port_new[i], 0, 65536 / 8);
 	o->new_ports = 0;
 	o->new_sources = 0;
 	o->new_src_n = 0;
@@ -833,6 +894,18 @@ static void count_approx(struct observe *o)
 			o->approx_tables++;
 }
 
+/* The current history filter becomes a previous one; the oldest is emptied for reuse (a filter
+ * with no bit set is empty already). */
+static void hist_advance(struct observe *o)
+{
+	o->hist_cur = (o->hist_cur + 1) % (OBS_HISTORY + 1);
+	if (o->hist_set[o->hist_cur])
+		memset(o->hist[o->hist_cur], 0, o->hist_mbits / 8);
+	o->hist_set[o->hist_cur] = 0;
+	if (o->hist_valid < OBS_HISTORY)
+		o->hist_valid++;
+}
+
 /* Close the current interval (write its event when anything was seen) and open the one that
  * holds now_us. Intervals are aligned to multiples of the interval since the epoch. */
 static void roll(struct observe *o, struct engine *e, int64_t now_us, bool final)
@@ -844,11 +917,7 @@ static void roll(struct observe *o, struct engine *e, int64_t now_us, bool final
 	}
 	o->intervals_done++;
 	/* the history: the current filter becomes a previous one */
-	o->hist_cur = (o->hist_cur + 1) % (OBS_HISTORY + 1);
-	memset(o->hist[o->hist_cur], 0, o->hist_mbits / 8);
-	o->hist_set[o->hist_cur] = 0;
-	if (o->hist_valid < OBS_HISTORY)
-		o->hist_valid++;
+	hist_advance(o);
 	reset_interval(o);
 	if (final)
 		return;
@@ -856,13 +925,8 @@ static void roll(struct observe *o, struct engine *e, int64_t now_us, bool final
 	int64_t start = now_us - ((now_us % len) + len) % len;
 	uint64_t skipped = start > o->end_us ? (uint64_t)((start - o->end_us) / len) : 0;
 	/* empty intervals in between still age the history */
-	for (uint64_t i = 0; i < skipped && i < OBS_HISTORY + 1; i++) {
-		o->hist_cur = (o->hist_cur + 1) % (OBS_HISTORY + 1);
-		memset(o->hist[o->hist_cur], 0, o->hist_mbits / 8);
-		o->hist_set[o->hist_cur] = 0;
-		if (o->hist_valid < OBS_HISTORY)
-			o->hist_valid++;
-	}
+	for (uint64_t i = 0; i < skipped && i < OBS_HISTORY + 1; i++)
+		hist_advance(o);
 	/* anything older than the history is simply old: keep the interval numbers small */
 	o->seq += 1 + KG_MIN(skipped, (uint64_t)OBS_HISTORY + 1);
 	o->start_us = start;

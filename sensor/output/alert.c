@@ -8,6 +8,12 @@ struct event *alert_begin(struct emitter *em, struct flow *f, enum flow_dir dir,
 {
 	struct event *ev = event_begin(em, "alert", ts_us);
 	event_flow(ev, f, dir);
+	struct capture_ref ref;
+	if (emitter_capture_ref(em, f, &ref)) {
+		ev_str(ev, "capture_file", ref.file);
+		if (ref.packet)
+			ev_u64(ev, "capture_file_packet", ref.packet);
+	}
 	ev_str(ev, "direction", dir == DIR_TO_SERVER ? "to_server" : "to_client");
 	ev_map(ev, "alert");
 	ev_str(ev, "action", "allowed");

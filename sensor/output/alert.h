@@ -20,7 +20,9 @@ struct alert_info {
 
 /* Start an alert event for flow f, written from the point of view of the
  * packet direction dir (src = sender). The "alert" map is complete when this
- * returns; add evidence fields, then event_end(). Marks the flow alerted. */
+ * returns; add evidence fields, then event_end(). Marks the flow alerted. With
+ * an evidence log (emitter_set_capture_ref), the flow's packets start going to
+ * it and the alert names the file and the packet (capture_file). */
 struct event *alert_begin(struct emitter *em, struct flow *f, enum flow_dir dir, int64_t ts_us,
 			  const struct alert_info *ai);
 

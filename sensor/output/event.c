@@ -22,6 +22,7 @@ struct event {
 	int depth;
 	bool failed;
 	bool open;
+	bool is_alert;
 };
 
 struct emitter {
@@ -29,8 +30,12 @@ struct emitter {
 	struct event ev;
 	geo_fn geo;
 	void *geo_ctx;
+	capture_ref_fn cref;
+	void *cref_ctx;
+	event_tap_fn tap;
+	void *tap_ctx;
 	char *sensor_name;
-	uint64_t written, failed;
+	uint64_t written, failed, alerts;
 	int error;
 };
 
@@ -59,6 +64,25 @@ void emitter_set_geo(struct emitter *em, geo_fn fn, void *ctx)
 	em->geo_ctx = ctx;
 }
 
+void emitter_set_capture_ref(struct emitter *em, capture_ref_fn fn, void *ctx)
+{
+	em->cref = fn;
+	em->cref_ctx = ctx;
+}
+
+bool emitter_capture_ref(struct emitter *em, struct flow *f, struct capture_ref *ref)
+{
+	ref->file = NULL;
+	ref->packet = 0;
+	return em->cref && em->cref(em->cref_ctx, f, ref) && ref->file;
+}
+
+void emitter_set_tap(struct emitter *em, event_tap_fn fn, void *ctx)
+{
+	em->tap = fn;
+	em->tap_ctx = ctx;
+}
+
 void emitter_set_sensor_name(struct emitter *em, const char *name)
 {
 	free(em->sensor_name);
@@ -67,6 +91,7 @@ void emitter_set_sensor_name(struct emitter *em, const char *name)
 
 uint64_t emitter_written(const struct emitter *em) { return em->written; }
 uint64_t emitter_failed(const struct emitter *em) { return em->failed; }
+uint64_t emitter_alerts(const struct emitter *em) { return em->alerts; }
 int emitter_error(const struct emitter *em) { return em->error; }
 void emitter_output_stats(struct emitter *em, struct event *ev)
 {
@@ -153,6 +178,7 @@ struct event *event_begin(struct emitter *em, const char *event_type, int64_t ts
 	ev->depth = 0;
 	ev->failed = false;
 	ev->open = true;
+	ev->is_alert = strcmp(event_type, "alert") == 0;
 	open_container(ev, true);
 	ev_time(ev, "timestamp", ts_us);
 	ev_str(ev, "event_type", event_type);
@@ -229,14 +255,18 @@ int event_end(struct event *ev)
 		return OUT_E_ENCODE;
 	}
 	int rc = output_write(em->out, (const uint8_t *)ev->sb.data, ev->sb.size);
-	msgpack_sbuffer_clear(&ev->sb);
 	if (rc != OUT_OK) {
+		msgpack_sbuffer_clear(&ev->sb);
 		em->failed++;
 		if (!em->error)
 			em->error = rc;
 		return rc;
 	}
 	em->written++;
+	em->alerts += ev->is_alert;
+	if (em->tap)
+		em->tap(em->tap_ctx, (const uint8_t *)ev->sb.data, ev->sb.size);
+	msgpack_sbuffer_clear(&ev->sb);
 	return OUT_OK;
 }
 

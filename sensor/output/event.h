@@ -32,13 +32,32 @@ struct output;
 /* Adds "<key>": {...geo...} for an address; installed by the geolocation module. */
 typedef void (*geo_fn)(void *ctx, struct event *ev, const char *key, int family, const uint8_t *addr);
 
+/* Where the packets of flow f go as evidence (capture_file in docs/events.md), asked by the
+ * alert builder while it builds an alert for f; installed by the evidence module
+ * (engine/evidence.h). Fills ref->file (valid until the next call) and ref->packet (1-based
+ * index of the packet being processed in that file, 0 = no such packet: alerts at flow end);
+ * false = the flow's packets are not logged. It may write files, never events. */
+struct capture_ref {
+	const char *file;
+	uint64_t packet;
+};
+typedef bool (*capture_ref_fn)(void *ctx, struct flow *f, struct capture_ref *ref);
+/* Sees every event written, whole (msgpack), after the output took it (the summary). */
+typedef void (*event_tap_fn)(void *ctx, const uint8_t *event, size_t len);
+
 struct emitter *emitter_new(struct output *out);
 void emitter_free(struct emitter *em);
 void emitter_set_geo(struct emitter *em, geo_fn fn, void *ctx);
+void emitter_set_capture_ref(struct emitter *em, capture_ref_fn fn, void *ctx);
+/* The installed capture_ref_fn's answer for f (false when none is installed). */
+bool emitter_capture_ref(struct emitter *em, struct flow *f, struct capture_ref *ref);
+void emitter_set_tap(struct emitter *em, event_tap_fn fn, void *ctx);
 void emitter_set_sensor_name(struct emitter *em, const char *name);
 /* Count of events written, and of events lost to packing or output errors. */
 uint64_t emitter_written(const struct emitter *em);
 uint64_t emitter_failed(const struct emitter *em);
+/* Alert events written. */
+uint64_t emitter_alerts(const struct emitter *em);
 /* First output error (0 = none). */
 int emitter_error(const struct emitter *em);
 /* The output's sink counters (file, forward, unix), inside the current map of ev. */

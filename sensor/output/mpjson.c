@@ -223,7 +223,115 @@ static enum mp_status skip_object(struct cursor *c, int depth, const uint8_t *ba
 	return MP_OK;
 }
 
+/* Step over the item at c's position without decoding it (the same outcomes as read_item()):
+ * *container says it is an array or a map, *children how many items follow in it (twice the
+ * pairs for a map). The framing of every event the sinks and the supervisor pass on goes
+ * through here, so it reads only type bytes and lengths. */
+static enum mp_status skip_item(struct cursor *c, bool *container, uint64_t *children)
+{
+	uint8_t t;
+	uint64_t n = 0;
+	enum mp_status st;
+	*container = false;
+	*children = 0;
+	if (!cur_u8(c, &t))
+		return MP_TRUNCATED;
+	if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3)
+		return MP_OK;
+	if ((t & 0xe0) == 0xa0) {
+		n = t & 0x1f;
+		goto payload;
+	}
+	if ((t & 0xe0) == 0x80) { /* 0x80 fixmap, 0x90 fixarray */
+		n = t & 0x0f;
+		if ((t & 0xf0) == 0x80)
+			n *= 2;
+		goto container;
+	}
+	switch (t) {
+	case 0xc4: case 0xc5: case 0xc6:
+		if ((st = read_len(c, 1 << (t - 0xc4), &n)) != MP_OK)
+			return st;
+		goto payload;
+	case 0xc7: case 0xc8: case 0xc9:
+		if ((st = read_len(c, 1 << (t - 0xc7), &n)) != MP_OK)
+			return st;
+		if (!cur_skip(c, 1))
+			return MP_TRUNCATED;
+		goto payload;
+	case 0xca: return cur_skip(c, 4) ? MP_OK : MP_TRUNCATED;
+	case 0xcb: return cur_skip(c, 8) ? MP_OK : MP_TRUNCATED;
+	case 0xcc: case 0xcd: case 0xce: case 0xcf:
+		return cur_skip(c, (size_t)1 << (t - 0xcc)) ? MP_OK : MP_TRUNCATED;
+	case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+		return cur_skip(c, (size_t)1 << (t - 0xd0)) ? MP_OK : MP_TRUNCATED;
+	case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+		n = 1u << (t - 0xd4);
+		if (!cur_skip(c, 1))
+			return MP_TRUNCATED;
+		goto payload;
+	case 0xd9: case 0xda: case 0xdb:
+		if ((st = read_len(c, 1 << (t - 0xd9), &n)) != MP_OK)
+			return st;
+		goto payload;
+	case 0xdc: case 0xdd:
+		if ((st = read_len(c, t == 0xdc ? 2 : 4, &n)) != MP_OK)
+			return st;
+		goto container;
+	case 0xde: case 0xdf:
+		if ((st = read_len(c, t == 0xde ? 2 : 4, &n)) != MP_OK)
+			return st;
+		if (n > cur_len(c) / 2)
+			return MP_TRUNCATED;
+		n *= 2;
+		goto container;
+	default:
+		return MP_CORRUPT; /* 0xc1 is never used */
+	}
+payload:
+	return cur_skip(c, (size_t)n) ? MP_OK : MP_TRUNCATED;
+container:
+	/* each element takes at least one byte (see read_item()) */
+	if (n > cur_len(c))
+		return MP_TRUNCATED;
+	*container = true;
+	*children = n;
+	return MP_OK;
+}
+
 enum mp_status mp_object_size(const uint8_t *p, size_t len, size_t *objlen, size_t *badoff)
+{
+	struct cursor c = cur_make(p, len);
+	uint64_t left[MP_MAX_DEPTH + 1]; /* items still to step over at each depth */
+	int d = 0;
+	left[0] = 1;
+	for (;;) {
+		while (d >= 0 && left[d] == 0)
+			d--;
+		if (d < 0)
+			break;
+		left[d]--;
+		const uint8_t *at = c.p;
+		bool container;
+		uint64_t kids;
+		enum mp_status st = skip_item(&c, &container, &kids);
+		if (st == MP_OK && container && d >= MP_MAX_DEPTH)
+			st = MP_CORRUPT;
+		if (st != MP_OK) {
+			if (st == MP_CORRUPT && badoff)
+				*badoff = (size_t)(at - p);
+			return st;
+		}
+		if (container)
+			left[++d] = kids;
+	}
+	*objlen = len - cur_len(&c);
+	return MP_OK;
+}
+
+/* The reference for mp_object_size() (tests): the recursive walk over read_item(). */
+enum mp_status mp_object_size_slow(const uint8_t *p, size_t len, size_t *objlen, size_t *badoff);
+enum mp_status mp_object_size_slow(const uint8_t *p, size_t len, size_t *objlen, size_t *badoff)
 {
 	struct cursor c = cur_make(p, len);
 	enum mp_status st = skip_object(&c, 0, p, badoff);

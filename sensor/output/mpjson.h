@@ -54,6 +54,10 @@ struct mp_iter {
 
 /* A value over p[0..len): false unless the bytes start with one whole object (it is cut to it). */
 bool mp_val_make(const uint8_t *p, size_t len, struct mp_val *out);
+/* The value of an object already measured (mp_object_size() said it is exactly len bytes, e.g. an
+ * event cut out of a stream by the msgpack reader): no second measurement. The accessors still
+ * check every read against [p, p + len). */
+static inline struct mp_val mp_val_of(const uint8_t *p, size_t len) { return (struct mp_val){p, len}; }
 enum mp_type mp_type_of(struct mp_val v);
 /* The value of string key in map v. */
 bool mp_get(struct mp_val v, const char *key, struct mp_val *out);

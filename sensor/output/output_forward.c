@@ -165,48 +165,18 @@ bool fwd_parse_target(const char *s, char *host, size_t hostlen, char *port, siz
 	return true;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	const int64_t era = (y >= 0 ? y : y - 399) / 400;
-	const unsigned yoe = (unsigned)(y - era * 400);
-	const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static bool digits(const uint8_t *p, int n, unsigned *out)
-{
-	unsigned v = 0;
-	for (int i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return false;
-		v = v * 10 + (unsigned)(p[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
 bool fwd_event_time(const uint8_t *event, size_t len, uint32_t *sec, uint32_t *nsec)
 {
 	const uint8_t *t;
 	size_t tl;
-	if (!mp_map_get_str(event, len, "timestamp", &t, &tl) || tl != 31)
+	int64_t us;
+	if (!mp_map_get_str(event, len, "timestamp", &t, &tl) || !kg_parse_time((const char *)t, tl, &us))
 		return false;
-	/* 2017-05-18T10:11:12.123456+0000 */
-	unsigned y, mo, d, h, mi, s, us;
-	if (!digits(t, 4, &y) || t[4] != '-' || !digits(t + 5, 2, &mo) || t[7] != '-' || !digits(t + 8, 2, &d) ||
-	    t[10] != 'T' || !digits(t + 11, 2, &h) || t[13] != ':' || !digits(t + 14, 2, &mi) || t[16] != ':' ||
-	    !digits(t + 17, 2, &s) || t[19] != '.' || !digits(t + 20, 6, &us) || memcmp(t + 26, "+0000", 5) != 0)
-		return false;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
-		return false;
-	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
-	if (secs < 0 || secs > UINT32_MAX)
+	int64_t secs = us / 1000000;
+	if (secs > UINT32_MAX)
 		return false;
 	*sec = (uint32_t)secs;
-	*nsec = us * 1000;
+	*nsec = (uint32_t)(us % 1000000) * 1000;
 	return true;
 }
 

@@ -165,6 +165,47 @@ static char *put_digits(char *p, unsigned v, int n)
 	return p + n;
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	const int64_t era = (y >= 0 ? y : y - 399) / 400;
+	const unsigned yoe = (unsigned)(y - era * 400);
+	const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool digits(const char *p, int n, unsigned *out)
+{
+	unsigned v = 0;
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+		v = v * 10 + (unsigned)(p[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+bool kg_parse_time(const char *t, size_t n, int64_t *ts_us)
+{
+	/* 2017-05-18T10:11:12.123456+0000 */
+	unsigned y, mo, d, h, mi, s, us;
+	if (n != 31 || !digits(t, 4, &y) || t[4] != '-' || !digits(t + 5, 2, &mo) || t[7] != '-' ||
+	    !digits(t + 8, 2, &d) || t[10] != 'T' || !digits(t + 11, 2, &h) || t[13] != ':' ||
+	    !digits(t + 14, 2, &mi) || t[16] != ':' || !digits(t + 17, 2, &s) || t[19] != '.' ||
+	    !digits(t + 20, 6, &us) || memcmp(t + 26, "+0000", 5) != 0)
+		return false;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+		return false;
+	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	if (secs < 0)
+		return false;
+	*ts_us = secs * 1000000 + us;
+	return true;
+}
+
 bool kg_format_time(int64_t ts_us, char *buf, size_t buflen)
 {
 	/* 9999-12-31T23:59:59 UTC */

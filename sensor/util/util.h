@@ -65,6 +65,9 @@ const char *sb_cstr(struct strbuf *sb); /* NUL-terminated view (appends no visib
 /* ISO 8601 UTC with microseconds, e.g. "2017-05-18T10:11:12.123456+0000".
  * Timestamps past year 9999 are clamped; returns false when clamped. buf >= 32. */
 bool kg_format_time(int64_t ts_us, char *buf, size_t buflen);
+/* The inverse: s[0..n) in exactly that form (31 characters, "+0000") into microseconds since
+ * the epoch; false when it is anything else or before 1970. */
+bool kg_parse_time(const char *s, size_t n, int64_t *ts_us);
 
 /* Text form of an IPv4 (family 4) or IPv6 (family 6) address. buf >= 46. */
 void kg_format_ip(int family, const uint8_t *addr, char *buf, size_t buflen);

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "check.h"
+
+enum mp_status mp_object_size_slow(const uint8_t *p, size_t len, size_t *objlen, size_t *badoff);
 #include "output/event.h"
 #include "output/mpjson.h"
 #include "output/output.h"
@@ -93,6 +95,36 @@ int main(void)
 	static const uint8_t map[] = {0x82, 0xa1, 'x', 0x01, 0xaa, 'e', 'v', 'e', 'n', 't', '_', 't', 'y', 'p', 'e', 0xa3, 'd', 'n', 's'};
 	CHECK(mp_map_get_str(map, sizeof(map), "event_type", &v, &vl) && vl == 3 && memcmp(v, "dns", 3) == 0);
 	CHECK(!mp_map_get_str(map, sizeof(map), "x", &v, &vl));
+	/* the framing fast path (mp_object_size) agrees with the recursive reference on every
+	 * prefix and on random mutations of a real-shaped event, in status, size and bad offset */
+	static const uint8_t evb[] = {0x84, 0xa9, 't', 'i', 'm', 'e', 's', 't', 'a', 'm', 'p', 0xa3, '2', '0', '1',
+				     0xaa, 'e', 'v', 'e', 'n', 't', '_', 't', 'y', 'p', 'e', 0xa4, 'f', 'l', 'o', 'w',
+				     0xa1, 'n', 0xde, 0x00, 0x02, 0xa1, 'a', 0xcd, 0x12, 0x34, 0xa1, 'b', 0x93, 0xcb,
+				     0, 0, 0, 0, 0, 0, 0, 0, 0xd4, 0x01, 0x7f, 0xc4, 0x02, 0xff, 0xfe, 0xa1, 'z', 0xdc,
+				     0x00, 0x01, 0xc7, 0x01, 0x05, 0xaa};
+	uint8_t buf[sizeof(evb)];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	int disagree = 0;
+	for (int round = 0; round < 200000; round++) {
+		memcpy(buf, evb, sizeof(evb));
+		size_t n = sizeof(evb);
+		if (round > 0) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			buf[x % sizeof(evb)] = (uint8_t)(x >> 24);
+			if (round & 1)
+				buf[(x >> 32) % sizeof(evb)] = (uint8_t)(x >> 40);
+			n = (size_t)((x >> 48) % (sizeof(evb) + 1));
+		}
+		size_t l1 = 0, l2 = 0, b1 = 0, b2 = 0;
+		enum mp_status s1 = mp_object_size(buf, n, &l1, &b1), s2 = mp_object_size_slow(buf, n, &l2, &b2);
+		if (s1 != s2 || (s1 == MP_OK && l1 != l2) || (s1 == MP_CORRUPT && b1 != b2))
+			disagree++;
+	}
+	CHECK_EQ_U(disagree, 0);
+	size_t l = 0;
+	CHECK(mp_object_size(evb, sizeof(evb), &l, &bad) == MP_OK && l == sizeof(evb));
 	sb_free(&sb);
 	return check_done("test_mpjson");
 }

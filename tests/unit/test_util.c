@@ -36,7 +36,18 @@ int main(void)
 			CHECK_STR(buf, ref);
 			break;
 		}
+		int64_t back = -1; /* and back again */
+		if (!kg_parse_time(buf, strlen(buf), &back) || back != s * 1000000 + us) {
+			CHECK(kg_parse_time(buf, strlen(buf), &back) && back == s * 1000000 + us);
+			break;
+		}
 	}
+	int64_t t;
+	CHECK(!kg_parse_time("2017-05-18T10:11:12.123456+0900", 31, &t));
+	CHECK(!kg_parse_time("2017-05-18T10:11:12.123456+000", 30, &t));
+	CHECK(!kg_parse_time("2017-13-18T10:11:12.123456+0000", 31, &t));
+	CHECK(!kg_parse_time("2017-05-18 10:11:12.123456+0000", 31, &t));
+	CHECK(kg_parse_time("1970-01-01T00:00:01.000002+0000", 31, &t) && t == 1000002);
 	CHECK(kg_format_time(0, buf, sizeof(buf)));
 	CHECK_STR(buf, "1970-01-01T00:00:00.000000+0000");
 	/* out of range: clamped and reported */
