@@ -286,7 +286,8 @@ static uint16_t make_group(struct gbuild *b, const uint32_t *list, size_t n)
 	g->nanch = anchv.n;
 	g->dsize_ok = sizes;
 	d->mem += 65536 / 8;
-	qsort(nofp.v, nofp.n, sizeof(uint32_t), u32_cmp);
+	if (nofp.n > 1)
+		qsort(nofp.v, nofp.n, sizeof(uint32_t), u32_cmp);
 	g->nofp = nofp.v;
 	g->nnofp = nofp.n;
 	d->rules_nofp += nofp.n;
@@ -359,7 +360,8 @@ static uint16_t *port_groups(struct gbuild *b, const uint32_t *sel, size_t nsel,
 	}
 	/* elementary intervals and their specific rule sets (a rule may appear twice for a bidir
 	 * rule whose two port sets overlap: counted) */
-	qsort(evs, nev, sizeof(*evs), ev_cmp);
+	if (nev > 1)
+		qsort(evs, nev, sizeof(*evs), ev_cmp);
 	uint32_t *cnt = kg_calloc(rs->n ? rs->n : 1, sizeof(uint32_t), "rule groups");
 	struct u32v active = {0};
 	struct pgroup *pgs = NULL;
@@ -385,7 +387,8 @@ static uint16_t *port_groups(struct gbuild *b, const uint32_t *sel, size_t nsel,
 		uint32_t next = e < nev ? evs[e].port : 65536;
 		if (next > 65536)
 			next = 65536;
-		qsort(active.v, active.n, sizeof(uint32_t), u32_cmp);
+		if (active.n > 1)
+			qsort(active.v, active.n, sizeof(uint32_t), u32_cmp);
 		uint64_t h = set_hash(active.v, active.n);
 		size_t k;
 		for (k = 0; k < npg; k++)
@@ -416,7 +419,8 @@ static uint16_t *port_groups(struct gbuild *b, const uint32_t *sel, size_t nsel,
 	memcpy(sorted, pgs, npg * sizeof(*pgs));
 	for (size_t i = 0; i < npg; i++)
 		sorted[i].ports = i; /* remember the original index */
-	qsort(sorted, npg, sizeof(*sorted), pg_cmp);
+	if (npg > 1)
+		qsort(sorted, npg, sizeof(*sorted), pg_cmp);
 	uint16_t *gid = kg_malloc((npg ? npg : 1) * sizeof(uint16_t), "rule groups");
 	/* a group holds the rules for every port and the port-specific ones of its ports */
 	uint16_t bg = make_group(b, base.v, base.n);
@@ -595,7 +599,8 @@ static void ipo_tab(struct iponly *ipo, struct set_tab *st, const struct rule_se
 			}
 		}
 	}
-	qsort(evs, nev, sizeof(*evs), aev_cmp);
+	if (nev > 1)
+		qsort(evs, nev, sizeof(*evs), aev_cmp);
 	uint64_t *cur = kg_calloc(ipo->words ? ipo->words : 1, sizeof(uint64_t), "ip-only build");
 	uint32_t *cnt = kg_calloc(ipo->n ? ipo->n : 1, sizeof(uint32_t), "ip-only build");
 	size_t capo = 0;

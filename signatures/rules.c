@@ -3138,7 +3138,8 @@ int rule_parse_path(struct rule_set *rs, const struct rule_parse_cfg *cfg, const
 		nn++;
 	}
 	closedir(d);
-	qsort(names, nn, sizeof(*names), str_cmp);
+	if (nn > 1)
+		qsort(names, nn, sizeof(*names), str_cmp);
 	int rc = RULE_OK;
 	for (size_t i = 0; i < nn; i++) {
 		if (!rc)
