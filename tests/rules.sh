@@ -47,6 +47,13 @@ expect "$S" "$P/smb-eternalblue.pcap" "9100030=1"
 expect "$S" "$P/smb-ms17-patched.pcap" "9100010=2"
 expect "$S" "$P/smb-ms17-vulnerable.pcap" "9100010=1 9100011=1"
 expect "$S" "$P/dns-killswitch-udp.pcap" "9100040=3"
+# --- keywords on the wire (tests/data/keywords.rules on the generated pcaps/rules-keywords.pcap):
+# each positive rule fires as counted, its twin (sid + 100, the keyword changed) never: header
+# keywords, startswith/endswith, dsize, tcp-pkt, stream_size, ICMP keywords, ip_proto, threshold
+# both and detection_filter by source across three sessions, xbits across sessions, IP-only once
+# per flow direction and limited per source, the second SMB message of a segment at offset 4
+expect "$top_srcdir/tests/data/keywords.rules" "$P/rules-keywords.pcap" \
+	"1=1 2=1 3=1 4=1 5=1 6=1 7=1 8=1 9=1 10=1 11=1 12=1 13=1 14=1 16=2 17=2 18=1 19=1"
 for f in "$P"/*.pcap; do
 	case $(basename "$f") in rules-wannacry-dns.pcap | tls-hb-clear-patched.pcap | tls-hb-clear-vulnerable.pcap | \
 		tls-hb-encrypted-noreply.pcap | tls-hb-encrypted-success.pcap | smb-doublepulsar.pcap | \
