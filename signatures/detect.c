@@ -142,7 +142,6 @@ struct gbuild {
 	size_t errlen;
 	int rc;
 	const struct mpm *map_mpm;   /* the prefilter of the map being built */
-	const struct mpm *map_mpm_dsize; /* and of its rules with dsize */
 	struct mpm **todo;           /* prefilters to compile at the end, in parallel */
 	size_t ntodo;
 };
@@ -218,9 +217,8 @@ static void compile_all(struct gbuild *b)
 static struct mpm *map_prefilter(struct gbuild *b, const uint32_t *sel, size_t nsel)
 {
 	struct detect *d = b->d;
-	struct mpm *m = mpm_new(d->mpm_kind), *md = mpm_new(d->mpm_kind);
+	struct mpm *m = mpm_new(d->mpm_kind);
 	mpm_set_bulk(m);
-	mpm_set_bulk(md);
 	for (size_t i = 0; i < nsel; i++) {
 		const struct rule *r = b->rs->rules[sel[i]];
 		bool anch;
@@ -228,13 +226,10 @@ static struct mpm *map_prefilter(struct gbuild *b, const uint32_t *sel, size_t n
 			(void)add_fp(m, r, 0, b->rs);
 	}
 	defer_compile(b, m);
-	defer_compile(b, md);
-	d->prefilters += 2;
-	d->mpms = kg_realloc(d->mpms, (d->nmpms + 2) * sizeof(*d->mpms), "prefilters");
+	d->prefilters++;
+	d->mpms = kg_realloc(d->mpms, (d->nmpms + 1) * sizeof(*d->mpms), "prefilters");
 	d->mpms[d->nmpms++] = m;
-	d->mpms[d->nmpms++] = md;
 	b->map_mpm = m;
-	b->map_mpm_dsize = md;
 	return m;
 }
 
@@ -249,7 +244,6 @@ static uint16_t make_group(struct gbuild *b, const uint32_t *list, size_t n)
 	size_t words = (b->rs->n + 63) / 64;
 	g->member = kg_calloc(words ? words : 1, sizeof(uint64_t), "rule groups");
 	g->mpm = b->map_mpm;
-	g->mpm_dsize = b->map_mpm_dsize;
 	struct u32v nofp = {0}, anchv = {0};
 	uint8_t *sizes = kg_calloc(65536 / 8, 1, "rule groups");
 	for (size_t i = 0; i < n; i++) {
@@ -706,7 +700,7 @@ int detect_build(struct rule_set *rs, int mpm_kind, char *errbuf, size_t errlen)
 {
 	struct detect *d = kg_calloc(1, sizeof(*d), "detection engine");
 	d->mpm_kind = mpm_resolve(mpm_kind);
-	struct gbuild b = {d, rs, errbuf, errlen, RULE_OK, NULL, NULL, NULL, 0};
+	struct gbuild b = {d, rs, errbuf, errlen, RULE_OK, NULL, NULL, 0};
 	struct u32v sel = {0};
 	for (int c = 0; c < DC__COUNT; c++)
 		for (int dir = 0; dir < 2; dir++) {

@@ -27,8 +27,7 @@ struct sgh {
 	size_t nnofp;
 	uint64_t *member;          /* bitset over rule indexes */
 	const struct mpm *mpm;     /* the map's prefilter (owned by detect.mpms) */
-	const struct mpm *mpm_dsize; /* the map's prefilter of the rules with dsize */
-	uint32_t nfp, nfp_dsize;   /* the group's rules in each (0: the prefilter is not run) */
+	uint32_t nfp, nfp_dsize;   /* its prefiltered rules without and with dsize */
 	/* rules whose fast pattern is too short for the prefilter (under DETECT_MIN_FP bytes) but
 	 * anchored (offset and depth): checked directly at their few positions */
 	uint32_t *anch;
@@ -36,7 +35,7 @@ struct sgh {
 	size_t nrules;
 	uint32_t sticky_apps;      /* bit app_ix of the app rules it holds; bit 0: rules without app */
 	/* Suricata's dsize prefilter: the payload sizes some prefiltered dsize rule of the group
-	 * accepts; a packet of another size is not scanned for those rules */
+	 * accepts; a packet of another size is scanned only when nfp > 0 */
 	uint8_t *dsize_ok;
 };
 
