@@ -188,6 +188,26 @@ for c in bodies bytewise reorder pipeline smuggling gaps buffers caps killswitch
 		"$once" "$WORK/v-$c.json"
 done
 
+# the signature engine reads these buffers: each rule below fires once, the Cookie rule never
+# (http.header leaves the Cookie line out)
+cat >"$WORK/h.rules" <<'EOF'
+alert http any any -> any any (msg:"uri"; flow:established,to_server; http.uri; content:"/a/c/A../d e"; sid:1; rev:1;)
+alert http any any -> any any (msg:"host"; http.host; content:"www.buffers.example"; endswith; sid:2; rev:1;)
+alert http any any -> any any (msg:"ua"; http.user_agent; content:"kagami buffers"; sid:3; rev:1;)
+alert http any any -> any any (msg:"stat"; http.stat_code; content:"302"; sid:4; rev:1;)
+alert http any any -> any any (msg:"gzip"; flow:to_client; file_data; content:"Line 20 of gzip page"; sid:5; rev:1;)
+alert http any any -> any any (msg:"upload"; flow:to_server; file.data; content:"This program"; sid:6; rev:1;)
+alert http any any -> any any (msg:"cookie"; http.cookie; content:"session=abc123"; sid:7; rev:1;)
+alert http any any -> any any (msg:"no cookie in http.header"; http.header; content:"Cookie"; sid:8; rev:1;)
+alert http any any -> any any (msg:"legacy"; content:"/a/c/A.."; http_uri; sid:9; rev:1;)
+alert http any any -> any any (msg:"body"; http.response_body; content:"response body"; sid:10; rev:1;)
+alert http any any -> any any (msg:"urilen"; urilen:28; sid:11; rev:1;)
+alert http any any -> any any (msg:"both sides"; http.method; content:"POST"; http.stat_code; content:"302"; sid:12; rev:1;)
+EOF
+"$KAGAMI" -r "$P/http-buffers.pcap" -r "$P/http-bodies.pcap" --rules "$WORK/h.rules" --no-flows --no-stats -w - | "$KAGAMI_CAT" >"$WORK/h.json"
+check "rules: every HTTP buffer rule fires once, the one looking for Cookie in http.header never" \
+	'[.[] | select(.event_type == "alert") | .alert.signature_id] | sort == [1,2,3,4,5,6,7,9,10,11,12]' "$WORK/h.json"
+
 # ---------------------------------------------------------------- caps and options
 f=$(ev "$P/http-caps.pcap")
 "$KAGAMI" -r "$P/http-caps.pcap" --stats-interval 0 -w - | "$KAGAMI_CAT" -t stats >"$WORK/caps.stats"
