@@ -7,13 +7,14 @@
  * in http_records.c.
  *
  * libhtp pairs responses with requests by order (pipelining), handles persistent connections,
- * interim 1xx answers, HTTP/0.9, Content-Length and chunked bodies, gzip/deflate decoding of
- * response bodies, URI and host normalisation. What this file adds:
+ * interim 1xx answers, HTTP/0.9, Content-Length and chunked bodies, URI and host normalisation.
+ * What this file adds:
  *   - transactions: one struct http_tx per libhtp transaction (its user data), in a list per flow
  *     in request order, capped (HTTP_MAX_OPEN_TX); the oldest is finished early at the cap;
  *   - bodies: kept up to --http-body-limit per direction for inspection, hashed whole for files;
- *     multipart request bodies are split into parts here (libhtp's own multipart parser loses
- *     bytes when bodies arrive in small pieces);
+ *     content codings of answers are undone here with zlib (libhtp's deflate decoding depends
+ *     on how the body is cut) and multipart request bodies split into parts here (libhtp's own
+ *     multipart parser loses bytes when bodies arrive in small pieces);
  *   - gaps: inside a body of known length libhtp steps over them (the file is marked); elsewhere
  *     the message in progress is finished as cut short and the direction resynchronises on the
  *     next request or status line (with a fresh libhtp parser when a message was in progress);
@@ -1121,6 +1122,9 @@ static bool response_head(struct http_flow *hf, struct http_tx *t)
 	}
 	if (multipart_byteranges(x))
 		raise(hf, t, HA_BYTERANGES);
+	const bstr *te = header_value(tab, "transfer-encoding");
+	if (te && !http_token_is(http_trim(bcur(te)), "chunked"))
+		raise(hf, t, HA_INVALID_TE_RESP); /* libhtp reads such a body as if not chunked */
 	const bstr *ce = header_value(tab, "content-encoding");
 	if (ce) {
 		t->dec = kg_malloc(sizeof(*t->dec), "content decoder");
@@ -1402,7 +1406,7 @@ static htp_cfg_t *make_cfg(void)
 	htp_config_set_parse_request_cookies(cfg, 0);
 	htp_config_set_parse_request_auth(cfg, 0);
 	htp_config_set_field_limits(cfg, HTTP_FIELD_LIMIT_SOFT, HTTP_FIELD_LIMIT_HARD);
-	/* content codings are undone by http_records.c's decoder, not by libhtp: libhtp 0.5.42
+	/* content codings are undone by http_records.c's decoder (http_dec_*), not by libhtp: 0.5.42
 	 * chooses between zlib and raw deflate per delivered piece, so a "deflate" body sent a few
 	 * bytes per segment decodes to garbage (an evasion); its time limit also measures
 	 * wall-clock time, which would make the decoded bytes depend on the machine's load */
