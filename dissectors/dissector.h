@@ -14,8 +14,10 @@
  *   - it returns APP_OK, or APP_ERROR to stop parsing this direction (counted).
  *   - the glue caps what may stay unconsumed (applayer.max_buffer); a parser
  *     that needs more than that is stopped for the direction.
- *   - APP_FLAG_GAP: bytes were lost just before data; partial state must be
- *     dropped and the parser must resynchronise (or return APP_ERROR).
+ *   - APP_FLAG_GAP: bytes were lost just before data (ctx->gap of them, when
+ *     known); partial state must be dropped and the parser must resynchronise
+ *     (or return APP_ERROR). A parser that can step over the hole (inside a
+ *     body of known length) may use ctx->gap to stay in sync.
  *   - APP_FLAG_EOF: the direction ended (FIN, RST, timeout); data may be empty.
  * UDP dissectors get one datagram per call; *consumed is ignored.
  *
@@ -59,16 +61,42 @@ struct app_ctx {
 	int64_t ts_us;          /* time of the packet that completed the data */
 	void *proto;            /* the dissector's per-run object (proto_new), or NULL */
 	void *engine;           /* opaque: for app_raise_event() */
+	uint64_t gap;           /* with APP_FLAG_GAP: stream bytes lost before data (0 = unknown) */
 };
 
 /* Report a protocol anomaly by name ("tls.overflow_heartbeat") for signatures
  * that match on app-layer events; also counted in stats. */
 void app_raise_event(struct app_ctx *ctx, const char *name);
 
+/* Hand the rest of the stream back to protocol recognition: the protocol switched (HTTP CONNECT
+ * answered 2xx, 101 Switching Protocols). Called by a TCP dissector inside parse_ts/parse_tc.
+ * Contract:
+ *   - the bytes of this call past *consumed, and every later byte of both directions, are offered
+ *     to the dissectors' probes as the start of a new stream (TLS inside CONNECT is seen as TLS);
+ *   - when the call returns, the glue calls the dissector's flow_end and then state_free on its
+ *     state: whatever it still holds must be written there; it gets no further data;
+ *   - bytes of the other direction the dissector left unconsumed come back to the probes with
+ *     that direction's next delivery;
+ *   - when no dissector recognises what follows, the flow keeps the asking dissector's name as
+ *     its app_proto and the rest is not parsed.
+ * Calling it more than once in a call, or outside a parse call, has no further effect. */
+void app_reprobe(struct app_ctx *ctx);
+
 struct inspect_tx;
 /* A transaction reached a progress point: hand its inspection buffers (dissectors/inspect.h)
  * to the rules, now. tx and what it points to need only live during the call. */
 void app_inspect(struct app_ctx *ctx, const struct inspect_tx *tx);
+
+/* Settings of the dissectors from the command line and the configuration file, handed to each
+ * dissector's configure() once after proto_new(). */
+struct app_settings {
+	uint64_t http_body_limit;   /* HTTP body bytes kept for inspection, per message and direction */
+	unsigned http_log_headers;  /* APP_HTTP_HEADERS_*: header lists in http events */
+};
+#define APP_HTTP_HEADERS_REQUEST 0x1u
+#define APP_HTTP_HEADERS_RESPONSE 0x2u
+#define APP_HTTP_BODY_LIMIT_DEFAULT (100u * 1024) /* Suricata's request/response-body-limit */
+void app_settings_defaults(struct app_settings *s);
 
 struct dissector {
 	const char *name;           /* the app_proto value in events, e.g. "tls" */
@@ -91,6 +119,9 @@ struct dissector {
 	 * verdicts), owned by the engine; passed as ctx->proto. May be NULL. */
 	void *(*proto_new)(void);
 	void (*proto_free)(void *proto);
+	/* Apply the run's settings to the per-run object (called once, after proto_new; a run that
+	 * never calls it keeps the defaults proto_new chose). May be NULL. */
+	void (*configure)(void *proto, const struct app_settings *s);
 	/* Periodic (live: every summary interval) and end-of-run hooks for
 	 * summaries; ctx->flow is NULL. May be NULL. */
 	void (*tick)(struct app_ctx *ctx);

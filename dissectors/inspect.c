@@ -56,7 +56,7 @@ const struct ib_def ib_table[IB__COUNT] = {
 				   TC, 0, HRB, false},
 	[IB_HTTP_LOCATION] = {IB_HTTP_LOCATION, "http.location", NULL, NULL, 0, "http", TC, 0, HR, false},
 	[IB_HTTP_SERVER] = {IB_HTTP_SERVER, "http.server", NULL, NULL, 0, "http", TC, 0, HR, false},
-	[IB_FILE_DATA] = {IB_FILE_DATA, "file.data", "file_data", NULL, 0, "http", BOTH, HQB, HRB, false},
+	[IB_FILE_DATA] = {IB_FILE_DATA, "file.data", "file_data", NULL, 0, "http", BOTH, HQB, HRB, true},
 	[IB_DNS_QUERY] = {IB_DNS_QUERY, "dns.query", "dns_query", NULL, 0, "dns", TS, IP_DNS_QUERY, 0, true},
 	[IB_TLS_SNI] = {IB_TLS_SNI, "tls.sni", "tls_sni", NULL, 0, "tls", TS, IP_TLS_CLIENT_HELLO, 0, false},
 	[IB_TLS_CERT_SUBJECT] = {IB_TLS_CERT_SUBJECT, "tls.cert_subject", "tls_cert_subject", NULL, 0, "tls", TC, 0,

@@ -55,7 +55,8 @@ enum ib_id {
 	IB_HTTP_CONNECTION,     /* both */
 	IB_HTTP_CONTENT_TYPE,   /* both */
 	IB_HTTP_CONTENT_LEN,    /* both */
-	IB_HTTP_START,          /* both: start line and headers, as sent */
+	IB_HTTP_START,          /* both: start line, then each header field "Name: value\r\n" as libhtp
+				 * folds them (cookies included), then "\r\n" (Suricata's http.start) */
 	IB_HTTP_REQUEST_BODY,   /* dechunked, not decompressed; up to the body limit */
 	/* HTTP response side */
 	IB_HTTP_STAT_CODE,
@@ -64,7 +65,8 @@ enum ib_id {
 	IB_HTTP_RESPONSE_BODY,  /* dechunked and decompressed; up to the body limit */
 	IB_HTTP_LOCATION,
 	IB_HTTP_SERVER,
-	/* files: the HTTP response body (to client) or request body of an upload (to server) */
+	/* files: the HTTP response body, decoded (to client), or each uploaded file of a request (to
+	 * server: a PUT body, every multipart part with a file name: one buffer each) */
 	IB_FILE_DATA,
 	/* DNS */
 	IB_DNS_QUERY,           /* each question name, dotted, as on the wire (one buffer each) */

@@ -47,6 +47,8 @@ static const struct optdef optdefs[] = {
 	{"no-nids", 0, NOARG, NULL, "reassemble IPv4 TCP with the own reassembler instead of libnids"},
 	{"nids-checksums", 0, NOARG, NULL, "let libnids drop TCP segments with a bad checksum (off: offload)"},
 	{"stream-buffer", 0, ARG, "SIZE", "unconsumed bytes a protocol parser may hold per direction (1M)"},
+	{"http-body-limit", 0, ARG, "SIZE", "HTTP body bytes kept for inspection per message and direction (100K)"},
+	{"http-headers", 0, ARG, "WHICH", "HTTP: list request, response or both header sets in http events (none)"},
 	{"reassembly-memcap", 0, ARG, "SIZE", "out-of-order bytes held by all flows together (256M)"},
 	{"max-fragments-memory", 0, ARG, "SIZE", "IP fragment bytes held (32M)"},
 	{"vxlan-port", 0, ARG, "PORT", "UDP port decoded as VXLAN (default 4789, 0 = off)"},
@@ -279,6 +281,19 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 		o->eng.nids_checksums = true;
 	} else if (!strcmp(name, "stream-buffer")) {
 		return set_size(&o->eng.stream_max_buffer, name, value, where);
+	} else if (!strcmp(name, "http-body-limit")) {
+		if (set_size(&o->eng.app.http_body_limit, name, value, where))
+			return OPT_ERROR;
+		if (o->eng.app.http_body_limit > (64u << 20))
+			BAD("http-body-limit must be at most 64M, not '%s'", value);
+	} else if (!strcmp(name, "http-headers")) {
+		static const char *const which[] = {"none", "request", "response", "both"};
+		for (unsigned i = 0; i < 4; i++)
+			if (!strcmp(value, which[i])) {
+				o->eng.app.http_log_headers = i;
+				return OPT_OK;
+			}
+		BAD("http-headers must be none, request, response or both, not '%s'", value);
 	} else if (!strcmp(name, "reassembly-memcap")) {
 		return set_size(&o->eng.reasm_memcap, name, value, where);
 	} else if (!strcmp(name, "max-fragments-memory")) {

@@ -25,7 +25,11 @@ tests_unit_test_tls_records_SOURCES = tests/unit/test_tls_records.c
 tests_unit_test_tls_records_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_tls_records_LDADD = $(KAGAMI_LIBS)
 UNIT_TESTS += tests/unit/test_geo tests/unit/test_smb_records tests/unit/test_dns_records tests/unit/test_rules \
-	tests/unit/test_nbio tests/unit/test_inspect tests/unit/test_share tests/unit/test_evidence
+	tests/unit/test_nbio tests/unit/test_inspect tests/unit/test_share tests/unit/test_evidence \
+	tests/unit/test_http_records
+tests_unit_test_http_records_SOURCES = tests/unit/test_http_records.c
+tests_unit_test_http_records_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_http_records_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_share_SOURCES = tests/unit/test_share.c
 tests_unit_test_share_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_share_LDADD = $(KAGAMI_LIBS)
@@ -126,12 +130,16 @@ TESTS += $(UNIT_TESTS)
 noinst_PROGRAMS += tests/report-events
 tests_report_events_SOURCES = tests/report-events.c
 tests_report_events_LDADD = $(KAGAMI_LIBS)
+# helper of tests/http.sh: the engine with a module printing the inspection views
+check_PROGRAMS += tests/inspect-views
+tests_inspect_views_SOURCES = tests/inspect-views.c
+tests_inspect_views_LDADD = $(KAGAMI_LIBS)
 
 SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh tests/tshark-agree.sh \
 	tests/offline-nodrop.sh tests/live-lo.sh tests/nids-evict.sh tests/fuzz-replay.sh tests/caps.sh \
 	tests/capture-loss.sh tests/live-netns.sh tests/forward.sh tests/rotate.sh tests/unix-socket.sh \
 	tests/reload.sh tests/etc.sh tests/disk-full.sh \
-	tests/tls.sh tests/smb.sh tests/dns.sh tests/malformed-pcap.sh \
+	tests/tls.sh tests/smb.sh tests/dns.sh tests/http.sh tests/http-zeek.sh tests/malformed-pcap.sh \
 	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh tests/rules-et.sh tests/layering.sh \
 	tests/capture-paths.sh tests/offline-jobs.sh tests/pcap-log.sh tests/progress-summary.sh
 TESTS += $(SHELL_TESTS)
@@ -143,7 +151,9 @@ AM_TESTS_ENVIRONMENT = \
 	PCAPGEN='$(abs_top_builddir)/tools/pcapgen/pcapgen'; SHARED_PCAPS='$(SHARED_PCAPS)'; \
 	KAGAMI_GEOIP_DIR='$(abs_top_srcdir)/tests/data/geoip'; \
 	KAGAMI_REPORT='$(abs_top_builddir)/kagami-report'; REPORT_EVENTS='$(abs_top_builddir)/tests/report-events'; \
-	export top_srcdir top_builddir KAGAMI KAGAMI_CAT PCAPGEN SHARED_PCAPS KAGAMI_GEOIP_DIR KAGAMI_REPORT REPORT_EVENTS;
+	INSPECT_VIEWS='$(abs_top_builddir)/tests/inspect-views'; \
+	export top_srcdir top_builddir KAGAMI KAGAMI_CAT PCAPGEN SHARED_PCAPS KAGAMI_GEOIP_DIR KAGAMI_REPORT REPORT_EVENTS \
+	INSPECT_VIEWS;
 # Every test geolocates with the generated test databases (tools/mkmmdb.pl), never with a
 # real database that changes: KAGAMI_GEOIP_DIR is kagami's default database directory.
 

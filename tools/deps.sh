@@ -3,7 +3,7 @@
 # Run as root, or as a user with sudo. Idempotent: installs only what is missing.
 set -eu
 PKGS="build-essential autoconf automake libtool pkg-config git ca-certificates
-libpcap-dev libnids-dev libnet1-dev libglib2.0-dev libmaxminddb-dev libmsgpack-dev nettle-dev libpcre2-dev
+libpcap-dev libnids-dev libnet1-dev libglib2.0-dev libmaxminddb-dev libmsgpack-dev nettle-dev libpcre2-dev libhtp-dev zlib1g-dev
 tshark jq time bc clang libclang-rt-14-dev llvm valgrind tcpreplay iproute2 mmdb-bin libmaxmind-db-writer-perl
 chromium tcpdump"
 # Hyperscan (the rule prefilter): Debian builds it for amd64 only; elsewhere kagami uses its own

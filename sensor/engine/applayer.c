@@ -6,6 +6,11 @@
  * PROBE_MAX_BYTES); when every dissector answered PROBE_NO for both
  * directions, the flow's app_proto is "failed" and its bytes are no longer
  * buffered.
+ *
+ * Re-probing (app_reprobe(), dissector.h): a dissector that sees its protocol
+ * switch (HTTP CONNECT, Upgrade) ends its session; the rest of each direction
+ * goes through recognition again, and the asking dissector's name stays the
+ * flow's app_proto when nothing else recognises it.
  */
 #include "config.h"
 
@@ -28,7 +33,12 @@ struct app_session {
 	bool dead[2];         /* parser stopped for this direction */
 	bool probe_no[2];     /* every dissector said no for this direction */
 	bool gap_pending[2];  /* tell the parser about a gap with its next data */
+	uint64_t gap_bytes[2];/* bytes lost in that gap (beyond those skipped anyway) */
 	uint64_t skip[2];     /* stream bytes still to skip (parser asked for them) */
+	bool in_parse;        /* a parse call is running (app_reprobe() is allowed) */
+	bool reprobe;         /* the running parser asked for re-probing */
+	const char *outer;    /* after a re-probe: the name of the dissector that asked */
+	uint16_t outer_id;
 	const char *recent[MAX_RECENT_EVENTS];
 	uint8_t nrecent;
 };
@@ -63,6 +73,19 @@ void applayer_free(struct applayer *al)
 			dissector_registry[i]->proto_free(al->proto[i]);
 	free(al->proto);
 	free(al);
+}
+
+void app_settings_defaults(struct app_settings *s)
+{
+	s->http_body_limit = APP_HTTP_BODY_LIMIT_DEFAULT;
+	s->http_log_headers = 0;
+}
+
+void applayer_configure(struct applayer *al, const struct app_settings *s)
+{
+	for (size_t i = 0; i < dissector_count; i++)
+		if (dissector_registry[i]->configure && al->proto[i])
+			dissector_registry[i]->configure(al->proto[i], s);
 }
 
 const struct applayer_stats *applayer_stats(const struct applayer *al) { return &al->st; }
@@ -106,6 +129,14 @@ static void make_ctx(struct applayer *al, struct flow *f, enum flow_dir dir, int
 	ctx->ts_us = ts_us;
 	ctx->proto = f->app_id ? al->proto[f->app_id - 1] : NULL;
 	ctx->engine = al;
+	ctx->gap = 0;
+}
+
+void app_reprobe(struct app_ctx *ctx)
+{
+	struct app_session *s = ctx->flow ? ctx->flow->app : NULL;
+	if (s && s->in_parse)
+		s->reprobe = true;
 }
 
 void app_raise_event(struct app_ctx *ctx, const char *name)
@@ -125,7 +156,7 @@ void app_inspect(struct app_ctx *ctx, const struct inspect_tx *tx)
 	al->st.inspections++;
 	if (tx->overflow)
 		al->st.inspect_overflows++;
-	if (ctx->flow)
+	if (ctx->flow && al->engine) /* no engine: the app layer alone (fuzzing) */
 		engine_app_inspect(al->engine, ctx->flow, tx, ctx->ts_us);
 }
 
@@ -216,10 +247,52 @@ static bool ensure_dissector(struct applayer *al, struct flow *f, struct app_ses
 	 * protocol may begin after a payload: a Meterpreter stage, then TLS) */
 	if (f->proto != 6 || (s->probe_no[0] && s->probe_no[1])) {
 		f->app_failed = true;
-		f->app_name = "failed";
-		al->st.flows_unknown++;
+		if (s->outer) {
+			/* a tunnel nothing recognised: the flow stays what it was */
+			f->app_name = s->outer;
+			f->app_id = s->outer_id;
+		} else {
+			f->app_name = "failed";
+			al->st.flows_unknown++;
+		}
 	}
 	return false;
+}
+
+/* The dissector asked for re-probing: end its session and make the flow undecided again. */
+static void end_for_reprobe(struct applayer *al, struct flow *f, struct app_session *s, enum flow_dir dir,
+			    int64_t ts_us)
+{
+	struct app_ctx ctx;
+	make_ctx(al, f, dir, ts_us, &ctx);
+	if (s->d->flow_end)
+		s->d->flow_end(s->state, &ctx);
+	if (s->d->state_free)
+		s->d->state_free(s->state);
+	s->outer = s->d->name;
+	s->outer_id = f->app_id;
+	s->d = NULL;
+	s->state = NULL;
+	for (int d = 0; d < 2; d++) {
+		s->dead[d] = false;
+		s->probe_no[d] = false;
+		s->gap_pending[d] = false;
+		s->gap_bytes[d] = 0;
+		s->skip[d] = 0;
+	}
+	s->reprobe = false;
+	al->st.reprobes++;
+}
+
+/* Run the dissector's parser on a delivery (ctx made by the caller). */
+static enum app_status run_parser(struct app_session *s, struct app_ctx *ctx, enum flow_dir dir, const uint8_t *data,
+				  size_t len, unsigned flags, size_t *consumed)
+{
+	s->in_parse = true;
+	enum app_status rc = (dir == DIR_TO_SERVER ? s->d->parse_ts : s->d->parse_tc)(s->state, ctx, data, len, flags,
+											    consumed);
+	s->in_parse = false;
+	return rc;
 }
 
 size_t applayer_stream(struct applayer *al, struct flow *f, enum flow_dir dir, const uint8_t *data, size_t len,
@@ -243,10 +316,17 @@ size_t applayer_stream(struct applayer *al, struct flow *f, enum flow_dir dir, c
 	struct app_ctx ctx;
 	make_ctx(al, f, dir, ts_us, &ctx);
 	unsigned flags = s->gap_pending[dir] ? APP_FLAG_GAP : 0;
+	ctx.gap = s->gap_bytes[dir];
 	s->gap_pending[dir] = false;
+	s->gap_bytes[dir] = 0;
 	size_t consumed = 0;
-	enum app_status rc = (dir == DIR_TO_SERVER ? s->d->parse_ts : s->d->parse_tc)(s->state, &ctx, data, len,
-											 flags, &consumed);
+	enum app_status rc = run_parser(s, &ctx, dir, data, len, flags, &consumed);
+	if (s->reprobe) {
+		end_for_reprobe(al, f, s, dir, ts_us);
+		if (consumed >= len)
+			return len;
+		return consumed + applayer_stream(al, f, dir, data + consumed, len - consumed, ts_us);
+	}
 	if (rc != APP_OK) {
 		s->dead[dir] = true;
 		al->st.parse_errors++;
@@ -306,9 +386,11 @@ void applayer_gap(struct applayer *al, struct flow *f, enum flow_dir dir, uint64
 		al->st.gaps_skipped++;
 		return;
 	}
+	uint64_t lost = gap - s->skip[dir];
 	s->skip[dir] = 0;
 	if (s->d && !s->dead[dir]) {
 		s->gap_pending[dir] = true;
+		s->gap_bytes[dir] += lost;
 		al->st.gaps_resync++;
 	}
 }
@@ -321,8 +403,15 @@ void applayer_eof(struct applayer *al, struct flow *f, enum flow_dir dir, int64_
 	struct app_ctx ctx;
 	make_ctx(al, f, dir, ts_us, &ctx);
 	unsigned flags = APP_FLAG_EOF | (s->gap_pending[dir] ? APP_FLAG_GAP : 0);
+	ctx.gap = s->gap_bytes[dir];
+	s->gap_pending[dir] = false;
+	s->gap_bytes[dir] = 0;
 	size_t consumed = 0;
-	(dir == DIR_TO_SERVER ? s->d->parse_ts : s->d->parse_tc)(s->state, &ctx, NULL, 0, flags, &consumed);
+	run_parser(s, &ctx, dir, NULL, 0, flags, &consumed);
+	if (s->reprobe) {
+		end_for_reprobe(al, f, s, dir, ts_us);
+		return; /* the other direction may still bring the new protocol */
+	}
 	s->dead[dir] = true;
 }
 

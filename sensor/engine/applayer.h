@@ -9,6 +9,8 @@
 #include "flow/flow.h"
 #include "output/event.h"
 
+struct app_settings;
+
 struct applayer;
 
 struct applayer_stats {
@@ -21,10 +23,13 @@ struct applayer_stats {
 	uint64_t events_raised;     /* app_raise_event() calls */
 	uint64_t inspections;       /* app_inspect() calls: transactions handed to the rules */
 	uint64_t inspect_overflows; /* of those, views that had more buffers than fit */
+	uint64_t reprobes;          /* sessions handed back to recognition (app_reprobe()) */
 };
 
 struct applayer *applayer_new(struct emitter *em, void *engine, uint64_t max_buffer);
 void applayer_free(struct applayer *al);
+/* Hand the dissectors their settings (struct dissector.configure); once, before any traffic. */
+void applayer_configure(struct applayer *al, const struct app_settings *s);
 
 /* TCP bytes of one direction (see dissector.h for the contract). Returns the
  * bytes consumed; never more than len. */

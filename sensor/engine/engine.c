@@ -59,6 +59,7 @@ void engine_cfg_defaults(struct engine_cfg *cfg)
 	cfg->stats_interval_s = 60;
 	cfg->emit_stats = true;
 	cfg->emit_flows = true;
+	app_settings_defaults(&cfg->app);
 }
 
 /* ---------------------------------------------------------------- streams */
@@ -114,6 +115,7 @@ struct engine *engine_new(const struct engine_cfg *cfg, struct emitter *em, char
 	e->defrag = defrag_new(&e->cfg.defrag);
 	e->flows = flow_table_new(&e->cfg.flow, on_flow_end, e);
 	e->app = applayer_new(em, e, e->cfg.stream_max_buffer);
+	applayer_configure(e->app, &e->cfg.app);
 	struct tcp_layer_cfg tc = {
 		.use_nids = e->cfg.use_nids && !e->cfg.headers_only,
 		.nids_checksums = e->cfg.nids_checksums,
@@ -478,6 +480,7 @@ void engine_emit_stats(struct engine *e)
 	ev_u64(ev, "events_raised", as->events_raised);
 	ev_u64(ev, "inspections", as->inspections);
 	ev_u64(ev, "inspect_overflows", as->inspect_overflows);
+	ev_u64(ev, "reprobes", as->reprobes);
 	applayer_stats_fields(e->app, ev);
 	ev_end_map(ev);
 

@@ -16,6 +16,7 @@
 #include "decode/decode.h"
 #include "decode/defrag.h"
 #include "decode/packet.h"
+#include "dissectors/dissector.h"
 #include "flow/flow.h"
 #include "output/event.h"
 
@@ -37,6 +38,7 @@ struct engine_cfg {
 	uint32_t stats_interval_s;   /* periodic stats event (0 = only at the end) */
 	bool emit_stats;
 	bool emit_flows;
+	struct app_settings app;     /* the dissectors' settings (--http-body-limit, ...) */
 	/* the observer of offline/live -j N: decode, defragment and flows for the modules that
 	 * need only headers (observation); no TCP reassembly, no app layer */
 	bool headers_only;

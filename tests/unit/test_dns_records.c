@@ -1,11 +1,10 @@
 /* test_dns_records.c - DNS wire parsing (names with compression pointers and their loop limits,
  * truncated vs invalid, records, rdata text), content recognition (NetBIOS name service left out),
- * the WannaCry kill-switch matcher, and the minimal HTTP request head parser. */
+ * and the WannaCry kill-switch matcher (HTTP's helpers: test_http_records.c). */
 #include "config.h"
 
 #include "check.h"
 #include "dissectors/dns/dns_records.h"
-#include "dissectors/http/http_records.h"
 
 static bool name_is(const struct dns_name *n, const char *s)
 {
@@ -127,26 +126,5 @@ int main(void)
 	CHECK(ks("www.", NULL));
 	CHECK(ks("", NULL));
 
-	/* HTTP request heads */
-	static const char req[] = "GET /x HTTP/1.1\r\nHost:  a.example:8080 \r\nContent-Length: 3\r\n\r\nabcGET";
-	struct cursor hc = cur_make(req, sizeof(req) - 1);
-	struct http_request r;
-	CHECK(http_method_probe(&hc) == CUR_OK);
-	CHECK(http_request_head(&hc, &r) == CUR_OK && r.has_host && r.has_length && r.content_length == 3 &&
-	      r.head_len == sizeof(req) - 1 - 6);
-	struct cursor host = http_host_name(r.host);
-	CHECK(cur_len(&host) == 9 && memcmp(cur_data(&host), "a.example", 9) == 0);
-	hc = cur_make(req, 20);
-	CHECK(http_request_head(&hc, &r) == CUR_TRUNCATED);
-	hc = cur_make("GE", 2);
-	CHECK(http_method_probe(&hc) == CUR_TRUNCATED);
-	hc = cur_make("\x16\x03\x01", 3);
-	CHECK(http_method_probe(&hc) == CUR_INVALID);
-	static const char twolen[] = "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n";
-	hc = cur_make(twolen, sizeof(twolen) - 1);
-	CHECK(http_request_head(&hc, &r) == CUR_INVALID);
-	static const char noversion[] = "GET /\r\n\r\n";
-	hc = cur_make(noversion, sizeof(noversion) - 1);
-	CHECK(http_request_head(&hc, &r) == CUR_INVALID);
 	return check_done("test_dns_records");
 }

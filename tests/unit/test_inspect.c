@@ -24,6 +24,8 @@ int main(void)
 	CHECK(ib_lookup("http_uri")->id == IB_HTTP_URI);
 	CHECK(ib_lookup("http_raw_uri")->id == IB_HTTP_URI_RAW);
 	CHECK(ib_lookup("file_data")->id == IB_FILE_DATA);
+	CHECK(ib_lookup("file.data")->multi); /* each uploaded file of a request is a buffer */
+	CHECK(!ib_lookup("http.uri")->multi);
 	CHECK(ib_lookup("dns_query")->id == IB_DNS_QUERY);
 	CHECK(ib_lookup("tls_sni")->id == IB_TLS_SNI);
 	CHECK(ib_lookup("ja3_hash")->id == IB_JA3_HASH);

@@ -628,11 +628,13 @@ static const struct pg_scenario *const tables[] = {
 	pg_smb_scenarios,
 	pg_dns_scenarios,
 	pg_rules_scenarios,
+	pg_http_scenarios,
 };
 
 /* scenarios written only when named */
 static const struct pg_scenario *const ondemand[] = {
 	pg_bench_scenarios,
+	pg_http_bench_scenarios,
 };
 
 static void usage(void)

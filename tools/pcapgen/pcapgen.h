@@ -141,6 +141,8 @@ bool pg_script_add(struct pg_script *s, int dir, const uint8_t *data, size_t len
 void pg_tls_bench_script(struct pg_script *s, struct pg_rng *r, const char *sni, size_t req, size_t resp, bool attack);
 /* A benign SMB1 file-share session: logon, tree connect, about len bytes written (data[] cycled). */
 void pg_smb_bench_script(struct pg_script *s, const uint8_t *data, size_t datalen, size_t len);
+/* An HTTP download of about resp bytes on the wire: plain, chunked, gzip or gzip and chunked by n % 4. */
+void pg_http_bench_script(struct pg_script *s, struct pg_rng *r, uint32_t n, size_t resp);
 
 /* ------------------------------------------------------------ scenarios */
 struct pg_scenario {
@@ -156,7 +158,9 @@ extern const struct pg_scenario pg_obs_scenarios[];
 extern const struct pg_scenario pg_smb_scenarios[];
 extern const struct pg_scenario pg_dns_scenarios[];
 extern const struct pg_scenario pg_rules_scenarios[];
+extern const struct pg_scenario pg_http_scenarios[];
 /* Written only when named (large benchmark captures). */
 extern const struct pg_scenario pg_bench_scenarios[];
+extern const struct pg_scenario pg_http_bench_scenarios[];
 
 #endif

@@ -1,8 +1,9 @@
 /* scenarios_bench.c - the large mixed capture for benchmarks (tools/bench): many interleaved TCP
- * sessions playing protocol scripts (TLS 1.2 with certificates and application data, HTTP,
- * SMB when its area provides a script, opaque payloads), DNS queries and answers, background
- * UDP, port scans and a few attacks (a Heartbleed session every 4096 sessions). Written only
- * when named; its size comes from PCAPGEN_BENCH_MB (default 1024). */
+ * sessions playing protocol scripts (TLS 1.2 with certificates and application data, HTTP
+ * downloads with plain, chunked and gzip bodies, SMB when its area provides a script, opaque
+ * payloads), DNS queries and answers, background UDP, port scans and a few attacks (a Heartbleed
+ * session every 4096 sessions). Written only when named; its size comes from PCAPGEN_BENCH_MB
+ * (default 1024). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,25 +26,6 @@ struct bsess {
 };
 
 static uint8_t blob[65536];
-
-static void http_script(struct pg_script *sc, struct pg_rng *r, uint32_t n, size_t resp)
-{
-	char req[256], hdr[128];
-	int q = snprintf(req, sizeof(req),
-			 "GET /static/%08x/app.js HTTP/1.1\r\nHost: www%u.example.com\r\nUser-Agent: Mozilla/5.0 "
-			 "(X11; Linux x86_64)\r\nAccept: */*\r\n\r\n",
-			 pg_rng_u32(r), n % 1000);
-	pg_script_add(sc, PG_C2S, (const uint8_t *)req, (size_t)q);
-	int h = snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: text/javascript\r\nContent-Length: %zu\r\n\r\n",
-			 resp);
-	pg_script_add(sc, PG_S2C, (const uint8_t *)hdr, (size_t)h);
-	while (resp > 0) {
-		size_t k = resp > 4096 ? 4096 : resp;
-		if (!pg_script_add(sc, PG_S2C, blob + (resp % 4096), k))
-			break;
-		resp -= k;
-	}
-}
 
 static void start(struct bsess *b, struct pg_writer *w, struct pg_rng *r, uint64_t t, uint32_t n)
 {
@@ -69,7 +51,8 @@ static void start(struct bsess *b, struct pg_writer *w, struct pg_rng *r, uint64
 		snprintf(sni, sizeof(sni), "api%u.example.net", n % 500);
 		pg_tls_bench_script(&b->sc, r, sni, req, resp, n % 4096 == 4090);
 	} else if (port == 80 || port == 8080) {
-		http_script(&b->sc, r, n, resp);
+		/* downloads: plain, chunked, gzip, gzip and chunked (scenarios_http.c) */
+		pg_http_bench_script(&b->sc, r, n, resp);
 	} else if (port == 445) {
 		pg_smb_bench_script(&b->sc, blob + (n % 4096), sizeof(blob) - 4096, resp);
 	} else {
