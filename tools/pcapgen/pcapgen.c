@@ -633,6 +633,7 @@ static const struct pg_scenario *const tables[] = {
 /* scenarios written only when named */
 static const struct pg_scenario *const ondemand[] = {
 	pg_bench_scenarios,
+	pg_hostile_scenarios,
 };
 
 static void usage(void)

@@ -158,5 +158,7 @@ extern const struct pg_scenario pg_dns_scenarios[];
 extern const struct pg_scenario pg_rules_scenarios[];
 /* Written only when named (large benchmark captures). */
 extern const struct pg_scenario pg_bench_scenarios[];
+/* Written only when named: hostile traffic for tools/memtest (scenarios_hostile.c). */
+extern const struct pg_scenario pg_hostile_scenarios[];
 
 #endif
