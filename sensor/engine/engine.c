@@ -437,6 +437,7 @@ void engine_emit_stats(struct engine *e)
 	ev_u64(ev, "sessions_nids", ts->sessions_nids);
 	ev_u64(ev, "sessions_own", ts->sessions_own);
 	ev_u64(ev, "handovers", ts->handovers);
+	ev_u64(ev, "memcap_handovers", ts->memcap_handovers);
 	ev_u64(ev, "streams_dropped", ts->streams_dropped);
 	ev_u64(ev, "reassembly_memory", ts->ooo_memory);
 	ev_u64(ev, "reassembly_memory_peak", ts->ooo_memory_peak);

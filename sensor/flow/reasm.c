@@ -75,7 +75,7 @@ static void free_seg(const struct reasm_env *env, struct reasm_dir *d, struct re
 {
 	d->ooo_bytes -= s->len;
 	d->ooo_segs--;
-	*env->mem -= s->len;
+	*env->mem -= REASM_SEG_COST(s->len);
 	free(s);
 }
 
@@ -123,7 +123,7 @@ static void insert_piece(const struct reasm_env *env, struct reasm_dir *d, struc
 	*link = s;
 	d->ooo_bytes += n;
 	d->ooo_segs++;
-	*env->mem += n;
+	*env->mem += REASM_SEG_COST(n);
 }
 
 /* Insert [seq, seq+len) into the queue, keeping bytes already queued (first wins). */
@@ -204,7 +204,7 @@ void reasm_data(const struct reasm_env *env, struct reasm_dir *d, enum flow_dir 
 		deliver(env, d, dir, data, n);
 	} else if (n && off > 0) {
 		env->st->ooo_segments++;
-		if (*env->mem + n > env->memcap) {
+		if (*env->mem + REASM_SEG_COST(n) > env->memcap) {
 			env->st->ooo_dropped += n;
 		} else {
 			queue_segment(env, d, seq, data, n);

@@ -25,6 +25,11 @@ struct reasm_seg {
 	uint8_t data[];
 };
 
+/* What a queued segment of n payload bytes costs, as charged against the memcap: the payload,
+ * its header and the allocator's own overhead (16 bytes on glibc), so that a flood of one-byte
+ * segments cannot hold many times the memcap. */
+#define REASM_SEG_COST(n) ((uint64_t)(n) + sizeof(struct reasm_seg) + 16u)
+
 struct reasm_dir {
 	bool init;
 	bool fin_seen;
@@ -55,8 +60,8 @@ struct reasm_env {
 	void (*gap)(void *ctx, enum flow_dir dir, uint64_t bytes);
 	void (*eof)(void *ctx, enum flow_dir dir);
 	void *ctx;
-	uint64_t *mem;      /* out-of-order bytes held, all flows */
-	uint64_t memcap;
+	uint64_t *mem;      /* memory of the out-of-order queues, all flows (REASM_SEG_COST each) */
+	uint64_t memcap;    /* a segment that would take *mem past it is refused (ooo_dropped) */
 	uint64_t max_ooo;   /* per direction */
 	struct reasm_stats *st;
 };

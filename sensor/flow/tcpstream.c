@@ -49,6 +49,7 @@ struct tcp_session {
 	bool rst[2];            /* this side sent a RST */
 	bool acked_valid[2];
 	uint32_t acked[2];      /* highest ACK seen for the data of each direction */
+	uint64_t nids_charge;   /* libnids' out-of-order queues as charged to tcp_layer.mem */
 	struct reasm_dir d[2];  /* own reassembler; in libnids mode: shadow queue only */
 };
 
@@ -61,7 +62,7 @@ struct tcp_layer {
 	struct packet *cur_pkt;
 	struct reasm_stats rst;
 	struct tcp_layer_stats st;
-	uint64_t mem;
+	uint64_t mem;           /* out-of-order queues of all sessions: own, shadow and libnids' */
 };
 
 static struct tcp_layer *g_tl; /* libnids callback context; see the file comment */
@@ -135,6 +136,40 @@ static void note_mem(struct tcp_layer *tl)
 	tl->st.ooo_memory = tl->mem;
 	if (tl->mem > tl->st.ooo_memory_peak)
 		tl->st.ooo_memory_peak = tl->mem;
+}
+
+/* libnids queues each out-of-order segment as a copy (struct skbuff and the data, two
+ * allocations) and counts it in rmem_alloc as its IP length plus 16: what that costs is charged
+ * to the memcap like the own queues. rmem_alloc understates a one-byte segment's allocations by
+ * less than half, so half again is charged. */
+static uint64_t nids_queue_cost(const struct tcp_stream *ns)
+{
+	uint64_t r = (uint64_t)(ns->client.rmem_alloc > 0 ? ns->client.rmem_alloc : 0) +
+		     (uint64_t)(ns->server.rmem_alloc > 0 ? ns->server.rmem_alloc : 0);
+	return r + r / 2;
+}
+
+/* What libnids would charge for queueing pkt out of order (see nids_queue_cost). */
+static uint64_t nids_segment_cost(const struct packet *pkt)
+{
+	uint64_t r = (uint64_t)pkt->l3_len + 16;
+	return r + r / 2;
+}
+
+/* Charge the session's libnids queues as they are now. */
+static void nids_charge(struct tcp_layer *tl, struct tcp_session *s)
+{
+	uint64_t c = s->nids ? nids_queue_cost(s->nids) : 0;
+	tl->mem = tl->mem - s->nids_charge + c;
+	s->nids_charge = c;
+}
+
+/* libnids lets the session go (or is about to free it): its queues no longer count. */
+static void nids_release(struct tcp_layer *tl, struct tcp_session *s)
+{
+	tl->mem -= s->nids_charge;
+	s->nids_charge = 0;
+	s->nids = NULL;
 }
 
 /* ------------------------------------------------------------------ libnids */
@@ -249,7 +284,7 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 		struct tcp_session *s = f->tcp;
 		if (s->mode == TS_NIDS && s->nids == a_tcp) {
 			adopt_state(s);
-			s->nids = NULL; /* libnids frees it after this call */
+			nids_release(tl, s); /* libnids frees it after this call */
 			s->mode = TS_OWN;
 			tl->st.handovers++;
 		}
@@ -264,7 +299,7 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 			return;
 		struct tcp_session *s = f->tcp;
 		int64_t ts = tl->cur_pkt ? tl->cur_pkt->ts_us : tl->sink.now(tl->sink.ctx);
-		s->nids = NULL;
+		nids_release(tl, s);
 		s->mode = TS_DONE;
 		for (int d = 0; d < 2; d++) {
 			if (!s->eof[d]) {
@@ -402,7 +437,7 @@ static void shadow_prune(struct tcp_layer *tl, struct tcp_session *s, const stru
 			rd->ooo = seg->next;
 			rd->ooo_bytes -= seg->len;
 			rd->ooo_segs--;
-			*env->mem -= seg->len;
+			*env->mem -= REASM_SEG_COST(seg->len);
 			free(seg);
 		}
 	}
@@ -445,7 +480,7 @@ static void handover(struct tcp_layer *tl, struct flow *f, struct tcp_session *s
 	if (s->nids) {
 		s->nids->user = NULL;
 		nids_free_tcp_stream(s->nids);
-		s->nids = NULL;
+		nids_release(tl, s);
 	} else {
 		drop_halfopen(tl, f);
 	}
@@ -520,7 +555,7 @@ static void stop_reassembly(struct tcp_layer *tl, struct flow *f, struct tcp_ses
 	if (s->nids) {
 		s->nids->user = NULL;
 		nids_free_tcp_stream(s->nids);
-		s->nids = NULL;
+		nids_release(tl, s);
 	} else if (s->mode == TS_NIDS) {
 		drop_halfopen(tl, f);
 	}
@@ -590,6 +625,13 @@ void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, s
 				if (SEQ_GT(pkt->seq, exp)) {
 					if (s->acked_valid[dir] && SEQ_GT(s->acked[dir], exp)) {
 						s->handover = true; /* past an acknowledged hole */
+					} else if (tl->mem + nids_segment_cost(pkt) + REASM_SEG_COST(pkt->payload_len) >
+						   tl->cfg.reasm_memcap) {
+						/* libnids has no memcap: at ours the own reassembler takes
+						 * the session over (libnids' queues are freed) and refuses
+						 * what does not fit, counted as ooo_dropped_bytes */
+						s->handover = true;
+						tl->st.memcap_handovers++;
 					} else {
 						/* shadow what libnids will hold out of order */
 						s->d[dir].next_seq = exp;
@@ -606,6 +648,7 @@ void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, s
 			if (s->mode == TS_NIDS && s->nids) {
 				shadow_prune(tl, s, &env);
 				trim_nids_buffers(s);
+				nids_charge(tl, s);
 			}
 		}
 		/* data, but libnids never saw the handshake complete */
@@ -637,7 +680,7 @@ void tcp_layer_flow_end(struct tcp_layer *tl, struct flow *f, int64_t ts_us)
 	if (s->mode == TS_NIDS && s->nids) {
 		s->nids->user = NULL;
 		nids_free_tcp_stream(s->nids);
-		s->nids = NULL;
+		nids_release(tl, s);
 	} else if (s->mode == TS_NIDS) {
 		drop_halfopen(tl, f);
 	}
