@@ -448,6 +448,8 @@ void engine_emit_stats(struct engine *e)
 	ev_u64(ev, "gaps", rs->gaps);
 	ev_u64(ev, "gap_bytes", rs->gap_bytes);
 	ev_u64(ev, "ooo_dropped_bytes", rs->ooo_dropped);
+	ev_u64(ev, "memcap_gaps", rs->memcap_gaps);
+	ev_u64(ev, "memcap_gap_bytes", rs->memcap_gap_bytes);
 	ev_u64(ev, "nids_unfed", ts->nids_unfed);
 	ev_map(ev, "nids_warnings");
 	for (int i = 0; i < 16; i++)

@@ -49,7 +49,8 @@ struct tcp_session {
 	bool rst[2];            /* this side sent a RST */
 	bool acked_valid[2];
 	uint32_t acked[2];      /* highest ACK seen for the data of each direction */
-	uint64_t nids_charge;   /* libnids' out-of-order queues as charged to tcp_layer.mem */
+	uint64_t nids_charge;   /* libnids' queues and buffers as charged to tcp_layer.mem */
+	uint64_t nids_buf[2];   /* of which the buffer of unconsumed bytes, per direction */
 	struct reasm_dir d[2];  /* own reassembler; in libnids mode: shadow queue only */
 };
 
@@ -62,7 +63,8 @@ struct tcp_layer {
 	struct packet *cur_pkt;
 	struct reasm_stats rst;
 	struct tcp_layer_stats st;
-	uint64_t mem;           /* out-of-order queues of all sessions: own, shadow and libnids' */
+	uint64_t mem;           /* stream memory of all sessions (own, shadow and libnids' queues and
+				 * buffers): what the memcap bounds */
 };
 
 static struct tcp_layer *g_tl; /* libnids callback context; see the file comment */
@@ -109,6 +111,13 @@ static void own_gap(void *ctx, enum flow_dir dir, uint64_t bytes)
 	dc->tl->sink.gap(dc->tl->sink.ctx, dc->f, dir, bytes, dc->ts_us);
 }
 
+/* Unconsumed bytes dropped at the memcap: a gap to the parser, not a hole in the flow. */
+static void own_dropped(void *ctx, enum flow_dir dir, uint64_t bytes)
+{
+	struct deliver_ctx *dc = ctx;
+	dc->tl->sink.gap(dc->tl->sink.ctx, dc->f, dir, bytes, dc->ts_us);
+}
+
 static void own_eof(void *ctx, enum flow_dir dir)
 {
 	struct deliver_ctx *dc = ctx;
@@ -123,6 +132,7 @@ static void make_env(struct tcp_layer *tl, struct deliver_ctx *dc, struct reasm_
 {
 	env->deliver = own_deliver;
 	env->gap = own_gap;
+	env->dropped = own_dropped;
 	env->eof = own_eof;
 	env->ctx = dc;
 	env->mem = &tl->mem;
@@ -156,25 +166,41 @@ static uint64_t nids_segment_cost(const struct packet *pkt)
 	return r + r / 2;
 }
 
-/* Charge the session's libnids queues as they are now. */
+/* What libnids' buffer of unconsumed bytes for direction dir costs: its size while it holds
+ * bytes (trim_nids_buffers() frees it when it holds none). */
+static uint64_t nids_buffer_cost(const struct half_stream *h)
+{
+	return h->data && h->count > h->offset && h->bufsize > 0 ? (uint64_t)h->bufsize : 0;
+}
+
+static struct half_stream *rcv_half(struct tcp_session *s, enum flow_dir dir);
+
+/* Charge the session's libnids queues and buffers as they are now. */
 static void nids_charge(struct tcp_layer *tl, struct tcp_session *s)
 {
-	uint64_t c = s->nids ? nids_queue_cost(s->nids) : 0;
+	uint64_t c = 0;
+	for (int d = 0; d < 2; d++) {
+		s->nids_buf[d] = s->nids ? nids_buffer_cost(rcv_half(s, (enum flow_dir)d)) : 0;
+		c += s->nids_buf[d];
+	}
+	if (s->nids)
+		c += nids_queue_cost(s->nids);
 	tl->mem = tl->mem - s->nids_charge + c;
 	s->nids_charge = c;
 }
 
-/* libnids lets the session go (or is about to free it): its queues no longer count. */
+/* libnids lets the session go (or is about to free it): its memory no longer counts. */
 static void nids_release(struct tcp_layer *tl, struct tcp_session *s)
 {
 	tl->mem -= s->nids_charge;
 	s->nids_charge = 0;
+	s->nids_buf[0] = s->nids_buf[1] = 0;
 	s->nids = NULL;
 }
 
 /* ------------------------------------------------------------------ libnids */
 
-static void adopt_state(struct tcp_session *s);
+static void adopt_state(struct tcp_session *s, const struct reasm_env *env);
 
 static void nids_warn(int type, int err, struct ip *iph, void *data)
 {
@@ -257,8 +283,21 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 		}
 		size_t len = (size_t)(h->count - h->offset);
 		size_t newb = (size_t)h->count_new;
-		size_t used = tl->sink.data(tl->sink.ctx, f, dir, (const uint8_t *)h->data, len, len - newb,
-						 tl->cur_pkt ? tl->cur_pkt->ts_us : tl->sink.now(tl->sink.ctx));
+		int64_t ts = tl->cur_pkt ? tl->cur_pkt->ts_us : tl->sink.now(tl->sink.ctx);
+		size_t used = tl->sink.data(tl->sink.ctx, f, dir, (const uint8_t *)h->data, len, len - newb, ts);
+		/* what stays in libnids' buffer counts against the memcap: past it the bytes are
+		 * dropped and the parser told of a gap (as the own reassembler does) */
+		uint64_t charge = used < len && h->bufsize > 0 ? (uint64_t)h->bufsize : 0;
+		if (charge && tl->mem - s->nids_buf[dir] + charge > tl->cfg.reasm_memcap) {
+			tl->rst.memcap_gaps++;
+			tl->rst.memcap_gap_bytes += len - used;
+			tl->sink.gap(tl->sink.ctx, f, dir, len - used, ts);
+			used = len;
+			charge = 0;
+		}
+		tl->mem = tl->mem - s->nids_buf[dir] + charge;
+		s->nids_charge = s->nids_charge - s->nids_buf[dir] + charge;
+		s->nids_buf[dir] = charge;
 		nids_discard(a_tcp, (int)used);
 		/* Nobody wants this direction any more: let libnids stop copying it.
 		 * libnids frees a stream silently once no half is collected, so the
@@ -283,7 +322,10 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 			return;
 		struct tcp_session *s = f->tcp;
 		if (s->mode == TS_NIDS && s->nids == a_tcp) {
-			adopt_state(s);
+			struct deliver_ctx dc = {.tl = tl, .f = f, .ts_us = tl->sink.now(tl->sink.ctx)};
+			struct reasm_env env;
+			make_env(tl, &dc, &env);
+			adopt_state(s, &env);
 			nids_release(tl, s); /* libnids frees it after this call */
 			s->mode = TS_OWN;
 			tl->st.handovers++;
@@ -450,7 +492,7 @@ static void drop_halfopen(struct tcp_layer *tl, struct flow *f);
  * reassembler, from libnids' position. */
 /* Take over libnids' position, buffered bytes and ACK marks (or the ISNs when
  * libnids never established the session) into the own reassembler. */
-static void adopt_state(struct tcp_session *s)
+static void adopt_state(struct tcp_session *s, const struct reasm_env *env)
 {
 	for (int d = 0; d < 2; d++) {
 		struct reasm_dir *rd = &s->d[d];
@@ -465,7 +507,7 @@ static void adopt_state(struct tcp_session *s)
 				rd->acked = s->acked[d];
 			}
 			if (h->collect && h->data && h->count > h->offset)
-				reasm_preload(rd, (const uint8_t *)h->data, (size_t)(h->count - h->offset));
+				reasm_preload(env, rd, (const uint8_t *)h->data, (size_t)(h->count - h->offset));
 		} else if (s->isn_seen[d]) {
 			rd->init = true;
 			rd->next_seq = s->isn[d] + 1;
@@ -473,10 +515,10 @@ static void adopt_state(struct tcp_session *s)
 	}
 }
 
-static void handover(struct tcp_layer *tl, struct flow *f, struct tcp_session *s)
+static void handover(struct tcp_layer *tl, struct flow *f, struct tcp_session *s, const struct reasm_env *env)
 {
 	tl->st.handovers++;
-	adopt_state(s);
+	adopt_state(s, env);
 	if (s->nids) {
 		s->nids->user = NULL;
 		nids_free_tcp_stream(s->nids);
@@ -655,7 +697,7 @@ void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, s
 		if (s->mode == TS_NIDS && !s->nids && pkt->payload_len && !(fl & TH_SYN_))
 			s->handover = true;
 		if (s->mode == TS_NIDS && s->handover) {
-			handover(tl, f, s);
+			handover(tl, f, s, &env);
 			/* this packet's effect on the own reassembler */
 			own_packet(tl, f, s, dir, pkt, &env);
 		}
@@ -676,7 +718,7 @@ void tcp_layer_flow_end(struct tcp_layer *tl, struct flow *f, int64_t ts_us)
 	struct reasm_env env;
 	make_env(tl, &dc, &env);
 	if (s->mode == TS_NIDS && (s->d[0].ooo || s->d[1].ooo))
-		handover(tl, f, s); /* deliver what libnids held behind a hole */
+		handover(tl, f, s, &env); /* deliver what libnids held behind a hole */
 	if (s->mode == TS_NIDS && s->nids) {
 		s->nids->user = NULL;
 		nids_free_tcp_stream(s->nids);
