@@ -37,6 +37,7 @@ enum ts_mode { TS_NONE = 0, TS_NIDS, TS_OWN, TS_DONE };
 
 struct tcp_session {
 	enum ts_mode mode;
+	uint32_t nids_q;        /* libnids' out-of-order queues as charged to tcp_layer.mem */
 	struct tcp_stream *nids;
 	bool nids_flip;         /* libnids' client is our server */
 	bool handover;          /* libnids cannot continue: switch after this packet */
@@ -49,8 +50,8 @@ struct tcp_session {
 	bool rst[2];            /* this side sent a RST */
 	bool acked_valid[2];
 	uint32_t acked[2];      /* highest ACK seen for the data of each direction */
-	uint64_t nids_charge;   /* libnids' queues and buffers as charged to tcp_layer.mem */
-	uint64_t nids_buf[2];   /* of which the buffer of unconsumed bytes, per direction */
+	uint32_t nids_buf[2];   /* libnids' buffers of unconsumed bytes as charged, per direction
+				 * (the charges sit in holes of the struct: a million sessions) */
 	struct reasm_dir d[2];  /* own reassembler; in libnids mode: shadow queue only */
 };
 
@@ -168,9 +169,9 @@ static uint64_t nids_segment_cost(const struct packet *pkt)
 
 /* What libnids' buffer of unconsumed bytes for direction dir costs: its size while it holds
  * bytes (trim_nids_buffers() frees it when it holds none). */
-static uint64_t nids_buffer_cost(const struct half_stream *h)
+static uint32_t nids_buffer_cost(const struct half_stream *h)
 {
-	return h->data && h->count > h->offset && h->bufsize > 0 ? (uint64_t)h->bufsize : 0;
+	return h->data && h->count > h->offset && h->bufsize > 0 ? (uint32_t)h->bufsize : 0;
 }
 
 static struct half_stream *rcv_half(struct tcp_session *s, enum flow_dir dir);
@@ -178,22 +179,22 @@ static struct half_stream *rcv_half(struct tcp_session *s, enum flow_dir dir);
 /* Charge the session's libnids queues and buffers as they are now. */
 static void nids_charge(struct tcp_layer *tl, struct tcp_session *s)
 {
-	uint64_t c = 0;
 	for (int d = 0; d < 2; d++) {
-		s->nids_buf[d] = s->nids ? nids_buffer_cost(rcv_half(s, (enum flow_dir)d)) : 0;
-		c += s->nids_buf[d];
+		uint32_t b = s->nids ? nids_buffer_cost(rcv_half(s, (enum flow_dir)d)) : 0;
+		tl->mem = tl->mem - s->nids_buf[d] + b;
+		s->nids_buf[d] = b;
 	}
-	if (s->nids)
-		c += nids_queue_cost(s->nids);
-	tl->mem = tl->mem - s->nids_charge + c;
-	s->nids_charge = c;
+	/* at most twice 64 KiB (libnids prunes a queue past 65535) and a half */
+	uint32_t q = s->nids ? (uint32_t)nids_queue_cost(s->nids) : 0;
+	tl->mem = tl->mem - s->nids_q + q;
+	s->nids_q = q;
 }
 
 /* libnids lets the session go (or is about to free it): its memory no longer counts. */
 static void nids_release(struct tcp_layer *tl, struct tcp_session *s)
 {
-	tl->mem -= s->nids_charge;
-	s->nids_charge = 0;
+	tl->mem -= (uint64_t)s->nids_q + s->nids_buf[0] + s->nids_buf[1];
+	s->nids_q = 0;
 	s->nids_buf[0] = s->nids_buf[1] = 0;
 	s->nids = NULL;
 }
@@ -287,7 +288,7 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 		size_t used = tl->sink.data(tl->sink.ctx, f, dir, (const uint8_t *)h->data, len, len - newb, ts);
 		/* what stays in libnids' buffer counts against the memcap: past it the bytes are
 		 * dropped and the parser told of a gap (as the own reassembler does) */
-		uint64_t charge = used < len && h->bufsize > 0 ? (uint64_t)h->bufsize : 0;
+		uint32_t charge = used < len && h->bufsize > 0 ? (uint32_t)h->bufsize : 0;
 		if (charge && tl->mem - s->nids_buf[dir] + charge > tl->cfg.reasm_memcap) {
 			tl->rst.memcap_gaps++;
 			tl->rst.memcap_gap_bytes += len - used;
@@ -296,7 +297,6 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 			charge = 0;
 		}
 		tl->mem = tl->mem - s->nids_buf[dir] + charge;
-		s->nids_charge = s->nids_charge - s->nids_buf[dir] + charge;
 		s->nids_buf[dir] = charge;
 		nids_discard(a_tcp, (int)used);
 		/* Nobody wants this direction any more: let libnids stop copying it.
