@@ -98,6 +98,11 @@ static void deliver(const struct reasm_env *env, struct reasm_dir *d, enum flow_
 	buf_over_memcap(env, d, dir);
 }
 
+void reasm_deliver(const struct reasm_env *env, struct reasm_dir *d, enum flow_dir dir, const uint8_t *data, size_t len)
+{
+	deliver(env, d, dir, data, len);
+}
+
 static void free_seg(const struct reasm_env *env, struct reasm_dir *d, struct reasm_seg *s)
 {
 	d->ooo_bytes -= s->len;

@@ -85,6 +85,10 @@ void reasm_data(const struct reasm_env *env, struct reasm_dir *d, enum flow_dir 
 void reasm_ack(const struct reasm_env *env, struct reasm_dir *d, enum flow_dir dir, uint32_t ack);
 /* Preload bytes already delivered once but not consumed (hand-over from libnids). */
 void reasm_preload(const struct reasm_env *env, struct reasm_dir *d, const uint8_t *data, size_t len);
+/* Deliver in-order bytes another engine reassembled (libnids) through d's buffer of unconsumed
+ * bytes, exactly as the own reassembler delivers its own: what the consumer leaves is kept
+ * (charged, dropped as a gap past the memcap) and comes again before the next bytes. */
+void reasm_deliver(const struct reasm_env *env, struct reasm_dir *d, enum flow_dir dir, const uint8_t *data, size_t len);
 /* Queue an out-of-order segment without delivering (hand-over from libnids). */
 void reasm_queue(const struct reasm_env *env, struct reasm_dir *d, uint32_t seq, const uint8_t *data, size_t len);
 /* End of the direction: deliver what is queued, announcing the holes, then EOF. */

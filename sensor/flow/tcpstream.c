@@ -37,7 +37,8 @@ enum ts_mode { TS_NONE = 0, TS_NIDS, TS_OWN, TS_DONE };
 
 struct tcp_session {
 	enum ts_mode mode;
-	uint32_t nids_q;        /* libnids' out-of-order queues as charged to tcp_layer.mem */
+	uint32_t nids_q;        /* libnids' out-of-order queues as charged to tcp_layer.mem (in a
+				 * hole of the struct: a million sessions pay nothing for it) */
 	struct tcp_stream *nids;
 	bool nids_flip;         /* libnids' client is our server */
 	bool handover;          /* libnids cannot continue: switch after this packet */
@@ -50,8 +51,6 @@ struct tcp_session {
 	bool rst[2];            /* this side sent a RST */
 	bool acked_valid[2];
 	uint32_t acked[2];      /* highest ACK seen for the data of each direction */
-	uint32_t nids_buf[2];   /* libnids' buffers of unconsumed bytes as charged, per direction
-				 * (the charges sit in holes of the struct: a million sessions) */
 	struct reasm_dir d[2];  /* own reassembler; in libnids mode: shadow queue only */
 };
 
@@ -167,35 +166,20 @@ static uint64_t nids_segment_cost(const struct packet *pkt)
 	return r + r / 2;
 }
 
-/* What libnids' buffer of unconsumed bytes for direction dir costs: its size while it holds
- * bytes (trim_nids_buffers() frees it when it holds none). */
-static uint32_t nids_buffer_cost(const struct half_stream *h)
-{
-	return h->data && h->count > h->offset && h->bufsize > 0 ? (uint32_t)h->bufsize : 0;
-}
-
-static struct half_stream *rcv_half(struct tcp_session *s, enum flow_dir dir);
-
-/* Charge the session's libnids queues and buffers as they are now. */
+/* Charge the session's libnids queues as they are now (its buffers hold no byte between two
+ * packets: see NIDS_DATA). At most twice 64 KiB (libnids prunes a queue past 65535) and a half. */
 static void nids_charge(struct tcp_layer *tl, struct tcp_session *s)
 {
-	for (int d = 0; d < 2; d++) {
-		uint32_t b = s->nids ? nids_buffer_cost(rcv_half(s, (enum flow_dir)d)) : 0;
-		tl->mem = tl->mem - s->nids_buf[d] + b;
-		s->nids_buf[d] = b;
-	}
-	/* at most twice 64 KiB (libnids prunes a queue past 65535) and a half */
 	uint32_t q = s->nids ? (uint32_t)nids_queue_cost(s->nids) : 0;
 	tl->mem = tl->mem - s->nids_q + q;
 	s->nids_q = q;
 }
 
-/* libnids lets the session go (or is about to free it): its memory no longer counts. */
+/* libnids lets the session go (or is about to free it): its queues no longer count. */
 static void nids_release(struct tcp_layer *tl, struct tcp_session *s)
 {
-	tl->mem -= (uint64_t)s->nids_q + s->nids_buf[0] + s->nids_buf[1];
+	tl->mem -= s->nids_q;
 	s->nids_q = 0;
-	s->nids_buf[0] = s->nids_buf[1] = 0;
 	s->nids = NULL;
 }
 
@@ -283,33 +267,23 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 			return; /* urgent data only: not collected */
 		}
 		size_t len = (size_t)(h->count - h->offset);
-		size_t newb = (size_t)h->count_new;
-		int64_t ts = tl->cur_pkt ? tl->cur_pkt->ts_us : tl->sink.now(tl->sink.ctx);
-		size_t used = tl->sink.data(tl->sink.ctx, f, dir, (const uint8_t *)h->data, len, len - newb, ts);
-		/* what stays in libnids' buffer counts against the memcap: past it the bytes are
-		 * dropped and the parser told of a gap (as the own reassembler does) */
-		uint32_t charge = used < len && h->bufsize > 0 ? (uint32_t)h->bufsize : 0;
-		if (charge && tl->mem - s->nids_buf[dir] + charge > tl->cfg.reasm_memcap) {
-			tl->rst.memcap_gaps++;
-			tl->rst.memcap_gap_bytes += len - used;
-			tl->sink.gap(tl->sink.ctx, f, dir, len - used, ts);
-			used = len;
-			charge = 0;
-		}
-		tl->mem = tl->mem - s->nids_buf[dir] + charge;
-		s->nids_buf[dir] = charge;
-		nids_discard(a_tcp, (int)used);
-		/* Nobody wants this direction any more: let libnids stop copying it.
-		 * libnids frees a stream silently once no half is collected, so the
-		 * last half is left on and the session is dropped after this packet. */
-		if (!tl->sink.wanted(tl->sink.ctx, f, dir)) {
-			struct half_stream *other = h == &a_tcp->server ? &a_tcp->client : &a_tcp->server;
-			tl->st.streams_dropped++;
-			if (other->collect && tl->sink.wanted(tl->sink.ctx, f, (enum flow_dir)(dir ^ 1)))
-				h->collect = 0;
-			else
-				s->drop = true; /* neither direction is wanted: stop following the session */
-		}
+		size_t newb = KG_MIN((size_t)h->count_new, len);
+		/* libnids is told every byte is consumed: what the parser leaves is kept in the
+		 * session's own buffer (reasm.c: sized to what it holds, charged against the memcap,
+		 * dropped as a gap past it) and delivered again with the next bytes, never in
+		 * libnids' (4 KiB at least per direction, outside any cap). On a hand-over the
+		 * own reassembler finds it where it continues. */
+		struct deliver_ctx dc = {.tl = tl, .f = f,
+					 .ts_us = tl->cur_pkt ? tl->cur_pkt->ts_us : tl->sink.now(tl->sink.ctx)};
+		struct reasm_env env;
+		make_env(tl, &dc, &env);
+		reasm_deliver(&env, &s->d[dir], dir, (const uint8_t *)h->data + (len - newb), newb);
+		nids_discard(a_tcp, (int)len);
+		/* Nobody wants this direction any more (own_deliver() counted it): let libnids stop
+		 * copying it. libnids frees a stream silently once no half is collected, so the
+		 * last half is left on and the session is dropped after this packet (s->drop). */
+		if (s->d[dir].discard && !s->drop)
+			h->collect = 0;
 		return;
 	}
 	case NIDS_TIMED_OUT: {
