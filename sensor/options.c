@@ -58,6 +58,7 @@ static const struct optdef optdefs[] = {
 	{"rules", 'S', ARG, "FILE|DIR", "load signature rules (repeatable)"},
 	{"rules-lax", 0, NOARG, NULL, "skip malformed rules (and report how many) instead of failing"},
 	{"test-rules", 0, ARG, "FILE|DIR", "validate the rules and exit"},
+	{"rule-profile", 0, ARG, "N", "count checks, matches and time per rule; print the N costliest at exit"},
 	{"var", 0, ARG, "NAME=VALUE", "set a rule variable, e.g. HOME_NET=[10.0.0.0/8]"},
 	{"geoip", 'g', ARG, "FILE", "MaxMind DB for geolocation (repeatable: country and ASN)"},
 	{"no-geoip", 0, NOARG, NULL, "do not geolocate addresses"},
@@ -302,6 +303,8 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 		o->rules_lax = true;
 	} else if (!strcmp(name, "test-rules")) {
 		o->test_rules = keep(o, value);
+	} else if (!strcmp(name, "rule-profile")) {
+		return set_count(&o->rule_profile, 1, 100000, name, value, where);
 	} else if (!strcmp(name, "var")) {
 		const char *eq = strchr(value, '=');
 		if (!eq || eq == value)

@@ -33,6 +33,7 @@ struct options {
 	size_t nrule_paths;
 	bool rules_lax;
 	const char *test_rules;
+	uint32_t rule_profile;     /* --rule-profile N: report the N costliest rules at exit (0 = off) */
 	char **geoip_paths;
 	size_t ngeoip_paths;
 	bool no_geoip;

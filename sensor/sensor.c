@@ -11,6 +11,7 @@
 #include "engine/evidence.h"
 #include "enrich/geo.h"
 #include "enrich/observe.h"
+#include "signatures/mpm.h"
 #include "signatures/sig.h"
 #include "util/util.h"
 
@@ -119,10 +120,27 @@ static void geo_obs_free(struct sensor_modules *m)
 
 static const char *rule_var(void *ctx, const char *name) { return options_var(ctx, name); }
 
+/* The rule prefilter: KAGAMI_MPM=ac|hs (read once, at the first load), else Hyperscan when built with it. */
+static int mpm_choice(char *errbuf, size_t errlen)
+{
+	static int choice = -2;
+	if (choice == -2) {
+		const char *e = getenv("KAGAMI_MPM");
+		choice = mpm_parse(e);
+		if (choice < 0)
+			snprintf(errbuf, errlen, "KAGAMI_MPM='%s': expected 'ac' or 'hs'", e);
+	}
+	return choice;
+}
+
 static int load_rules(struct rule_set **rs, const struct options *opt, const char *const *paths, size_t n,
 		      char *errbuf, size_t errlen)
 {
-	struct sig_load_cfg lc = {.var = rule_var, .var_ctx = (void *)opt, .lax = opt->rules_lax, .warn = stderr};
+	int mpm = mpm_choice(errbuf, errlen);
+	if (mpm < 0)
+		return SIG_ERR_RULES;
+	struct sig_load_cfg lc = {
+		.var = rule_var, .var_ctx = (void *)opt, .lax = opt->rules_lax, .warn = stderr, .mpm = mpm};
 	return sig_load(rs, &lc, paths, n, errbuf, errlen);
 }
 
@@ -137,6 +155,8 @@ static bool sig_init(struct sensor_modules *m, const struct options *opt, struct
 	struct sig *s;
 	if (sig_new(&s, rs, em, errbuf, errlen) != SIG_OK)
 		return false;
+	if (opt->rule_profile)
+		sig_set_profile(s, opt->rule_profile);
 	m->sig = s;
 	return true;
 }
@@ -243,6 +263,14 @@ int sensor_test_rules(const struct options *opt)
 	if (rs->skipped)
 		printf(", %zu malformed rules skipped", rs->skipped);
 	printf("\n");
+	if (rs->nignored) {
+		printf("output-only keywords ignored:");
+		for (size_t i = 0; i < rs->nignored; i++)
+			printf(" %s %zu", rs->ignored[i].name, rs->ignored[i].n);
+		printf("\n");
+	}
+	if (opt->rule_profile || getenv("KAGAMI_RULE_LOAD_TIME"))
+		printf("load time %.3f s, prefilter %s\n", (double)rs->load_us / 1e6, mpm_name(rs->mpm));
 	rule_set_free(rs);
 	return KG_EXIT_OK;
 }

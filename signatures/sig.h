@@ -1,5 +1,6 @@
 /* sig.h - the signature matcher: loads rule sets (rules.h), runs them on packet payloads,
- * reassembled stream data and app-layer events as an engine module, and reloads atomically. */
+ * reassembled stream data, app-layer transaction buffers and events as an engine module, and
+ * reloads atomically. */
 #ifndef KAGAMI_SIG_H
 #define KAGAMI_SIG_H
 
@@ -19,6 +20,7 @@ struct sig_load_cfg {
 	void *var_ctx;
 	bool lax;
 	FILE *warn;  /* lax mode: one line per skipped rule (NULL = silent) */
+	int mpm;     /* prefilter engine (mpm.h enum mpm_kind): MPM_AUTO, MPM_AC or MPM_HS */
 };
 
 /* Parse every path (file or directory of *.rules) and compile the prefilter.
@@ -41,6 +43,25 @@ void sig_reload_done(struct sig *s, int64_t ts_us);
 
 /* The payload keywords of rule r alone (content, pcre, byte_test/jump/extract, isdataat) on buf, as the matcher
  * runs them; start and end receive the span of the positive matches. For tests and fuzzing. */
+/* --rule-profile: count checks, matches and time per rule; report the top entries by time at the
+ * end of the run (stderr), as Suricata's rule profiling does. 0 = off. */
+void sig_set_profile(struct sig *s, size_t top);
+void sig_profile_report(struct sig *s, FILE *out);
+
+struct flow;
+struct inspect_tx;
+/* Run the transaction rules on a view, as the engine's inspect callback does (tests). */
+void sig_inspect_view(struct sig *s, struct flow *f, const struct inspect_tx *tx, int64_t ts_us);
+
+/* The packet path (IP-only, packet rules, app-layer events) on one packet of flow f, as the engine
+ * runs it (tests). */
+struct packet;
+void sig_packet_view(struct sig *s, const struct packet *pkt, struct flow *f, enum flow_dir dir);
+/* Forget the signature state of flow f (tests; the engine does it at flow end). */
+void sig_flow_done(struct sig *s, struct flow *f);
+/* Alerts written so far. */
+uint64_t sig_alerts(const struct sig *s);
+
 bool sig_payload_match(struct sig *s, const struct rule *r, const uint8_t *buf, size_t len, size_t *start,
 		       size_t *end);
 

@@ -5,7 +5,10 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config git ca-certificates
 libpcap-dev libnids-dev libnet1-dev libglib2.0-dev libmaxminddb-dev libmsgpack-dev nettle-dev libpcre2-dev
 tshark jq time bc clang libclang-rt-14-dev llvm valgrind tcpreplay iproute2 mmdb-bin libmaxmind-db-writer-perl
-chromium"
+chromium tcpdump"
+# Hyperscan (the rule prefilter): Debian builds it for amd64 only; elsewhere kagami uses its own
+# Aho-Corasick automaton (configure finds libhs through pkg-config when it is there)
+[ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] && PKGS="$PKGS libhyperscan-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

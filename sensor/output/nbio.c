@@ -91,16 +91,35 @@ size_t nb_queue_compact(struct nb_queue *q)
 void mpr_init(struct mp_reader *r, size_t max)
 {
 	sb_init(&r->buf, 0);
+	r->off = 0;
 	r->max = max;
 }
 
 void mpr_free(struct mp_reader *r) { sb_free(&r->buf); }
-void mpr_reset(struct mp_reader *r) { sb_reset(&r->buf); }
+
+void mpr_reset(struct mp_reader *r)
+{
+	sb_reset(&r->buf);
+	r->off = 0;
+}
+
+/* Move the unconsumed bytes to the front: when the consumed part is large, or all of them. A
+ * consumer that stops at every few objects (the supervisor's barriers) must not pay a move of
+ * the whole buffer each time. */
+static void mpr_compact(struct mp_reader *r, bool force)
+{
+	if (!r->off || (!force && (r->off < COMPACT_MIN || r->off < r->buf.len / 2)))
+		return;
+	memmove(r->buf.data, r->buf.data + r->off, r->buf.len - r->off);
+	r->buf.len -= r->off;
+	r->off = 0;
+}
 
 enum mpr_status mpr_fill(struct mp_reader *r, int fd, unsigned rounds)
 {
 	char buf[READ_CHUNK];
 	enum mpr_status st = MPR_OK;
+	mpr_compact(r, r->off == r->buf.len);
 	for (unsigned i = 0; i < rounds;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -116,8 +135,8 @@ enum mpr_status mpr_fill(struct mp_reader *r, int fd, unsigned rounds)
 			break;
 		}
 		sb_append(&r->buf, buf, (size_t)n);
-		if (r->max && r->buf.len > r->max) {
-			sb_reset(&r->buf);
+		if (r->max && r->buf.len - r->off > r->max) {
+			mpr_reset(r);
 			return MPR_OVERFLOW;
 		}
 	}
@@ -126,7 +145,7 @@ enum mpr_status mpr_fill(struct mp_reader *r, int fd, unsigned rounds)
 
 enum mp_status mpr_each(struct mp_reader *r, bool (*fn)(void *ctx, const uint8_t *p, size_t n), void *ctx)
 {
-	size_t off = 0;
+	size_t off = r->off;
 	enum mp_status ret = MP_OK;
 	while (off < r->buf.len) {
 		size_t sz, bad;
@@ -143,9 +162,11 @@ enum mp_status mpr_each(struct mp_reader *r, bool (*fn)(void *ctx, const uint8_t
 		if (!fn(ctx, p, sz))
 			break;
 	}
-	if (off) {
-		memmove(r->buf.data, r->buf.data + off, r->buf.len - off);
-		r->buf.len -= off;
+	r->off = off;
+	if (r->off == r->buf.len) { /* all consumed: start over at the front, no move */
+		r->buf.len = 0;
+		r->off = 0;
 	}
+	mpr_compact(r, false);
 	return ret;
 }

@@ -51,7 +51,8 @@ size_t nb_queue_compact(struct nb_queue *q);
 
 /* Whole msgpack objects from a stream descriptor. */
 struct mp_reader {
-	struct strbuf buf;    /* bytes read, not yet cut into objects */
+	struct strbuf buf;    /* buf[off..len): bytes read, not yet cut into objects */
+	size_t off;           /* consumed front, moved out only when it is large (or to read more) */
 	size_t max;           /* most bytes held for one unfinished object */
 };
 
@@ -61,6 +62,8 @@ enum mpr_status {
 	MPR_OVERFLOW,   /* an object longer than max: the buffer was emptied */
 };
 
+/* Bytes read and not yet cut into objects. */
+static inline size_t mpr_pending(const struct mp_reader *r) { return r->buf.len - r->off; }
 void mpr_init(struct mp_reader *r, size_t max);
 void mpr_free(struct mp_reader *r);
 void mpr_reset(struct mp_reader *r);

@@ -131,14 +131,14 @@ int main(void)
 	}
 	CHECK_EQ_U(c.n, 3);
 	CHECK_EQ_U(c.bytes, sizeof(stream));
-	CHECK_EQ_U(r.buf.len, 0);
+	CHECK_EQ_U(mpr_pending(&r), 0);
 	/* fn returning false stops after that object; the rest stays for the next call */
 	CHECK(write(sv[1], stream, sizeof(stream)) == (ssize_t)sizeof(stream));
 	CHECK(mpr_fill(&r, sv[0], 4) == MPR_OK);
 	struct collect c1 = {.stop_after = 1};
 	CHECK(mpr_each(&r, on_obj, &c1) == MP_OK);
 	CHECK_EQ_U(c1.n, 1);
-	CHECK_EQ_U(r.buf.len, sizeof(stream) - 4);
+	CHECK_EQ_U(mpr_pending(&r), sizeof(stream) - 4);
 	struct collect c2 = {0};
 	CHECK(mpr_each(&r, on_obj, &c2) == MP_OK);
 	CHECK_EQ_U(c2.n, 2);
@@ -149,13 +149,13 @@ int main(void)
 	struct collect c3 = {0};
 	CHECK(mpr_each(&r, on_obj, &c3) == MP_CORRUPT);
 	CHECK_EQ_U(c3.n, 1);
-	CHECK_EQ_U(r.buf.len, 0);
+	CHECK_EQ_U(mpr_pending(&r), 0);
 	/* an unfinished object longer than the cap: overflow */
 	uint8_t hdr[5] = {0xc6, 0x00, 0x01, 0x00, 0x00}; /* bin32 of 65536 bytes */
 	CHECK(write(sv[1], hdr, 5) == 5);
 	CHECK(write(sv[1], big, 2000) == 2000);
 	CHECK(mpr_fill(&r, sv[0], 4) == MPR_OVERFLOW);
-	CHECK_EQ_U(r.buf.len, 0);
+	CHECK_EQ_U(mpr_pending(&r), 0);
 	/* the peer closed: EOF */
 	close(sv[1]);
 	CHECK(mpr_fill(&r, sv[0], 4) == MPR_EOF);
