@@ -286,13 +286,13 @@ static bool hostile_frag(const char *path)
 			frag(&w, t += 100, &s, dst, id, 1024, false, p, 100);
 			break;
 		case 5:
+		case 6:
 			if (d % 64 == 5) { /* more fragments than a datagram may have */
 				for (uint32_t k = 0; k < 200; k++)
 					frag(&w, t += 100, &s, dst, id, 16 * k, true, p, 8);
 				break;
 			}
-			/* fall through */
-		case 6: /* overlapping, same offset twice with other bytes */
+			/* overlapping, same offset twice with other bytes */
 			frag(&w, t += 100, &s, dst, id, 0, true, p, 256);
 			frag(&w, t += 100, &s, dst, id, 0, true, p + 1000, 256);
 			break;
