@@ -49,7 +49,7 @@ static const struct optdef optdefs[] = {
 	{"stream-buffer", 0, ARG, "SIZE", "unconsumed bytes a protocol parser may hold per direction (1M)"},
 	{"http-body-limit", 0, ARG, "SIZE", "HTTP body bytes kept for inspection per message and direction (100K)"},
 	{"http-headers", 0, ARG, "WHICH", "HTTP: list request, response or both header sets in http events (none)"},
-	{"reassembly-memcap", 0, ARG, "SIZE", "out-of-order bytes held by all flows together (256M)"},
+	{"reassembly-memcap", 0, ARG, "SIZE", "TCP stream memory of all flows: out-of-order segments and unconsumed bytes (256M)"},
 	{"max-fragments-memory", 0, ARG, "SIZE", "IP fragment bytes held (32M)"},
 	{"vxlan-port", 0, ARG, "PORT", "UDP port decoded as VXLAN (default 4789, 0 = off)"},
 	{"stats-interval", 0, ARG, "DURATION", "period of stats events, in packet time (default 60s, 0 = end only)"},

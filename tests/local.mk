@@ -141,7 +141,8 @@ SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh 
 	tests/reload.sh tests/etc.sh tests/disk-full.sh \
 	tests/tls.sh tests/smb.sh tests/dns.sh tests/http.sh tests/http-zeek.sh tests/malformed-pcap.sh \
 	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh tests/rules-et.sh tests/layering.sh \
-	tests/capture-paths.sh tests/offline-jobs.sh tests/pcap-log.sh tests/progress-summary.sh
+	tests/capture-paths.sh tests/offline-jobs.sh tests/pcap-log.sh tests/progress-summary.sh \
+	tests/hostile.sh
 TESTS += $(SHELL_TESTS)
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)

@@ -288,7 +288,7 @@ struct smb_state {
 	struct smb_req pend[MAX_PENDING];
 	uint8_t pend_hi;          /* no slot at or above it is used (requests are searched below it) */
 	struct dp_req dp[MAX_DP];
-	struct smb_tree trees[MAX_TREES];
+	struct smb_tree *trees;   /* MAX_TREES, allocated at the first tree connect (9 KiB) */
 	/* DoublePulsar */
 	bool implant;
 	bool dp_key_known;
@@ -598,7 +598,7 @@ static void ev_dialect(struct event *ev, const struct smb_state *st)
 
 static struct smb_tree *tree_find(struct smb_state *st, uint8_t ver, uint32_t tid, uint16_t uid)
 {
-	for (int i = 0; i < MAX_TREES; i++) {
+	for (int i = 0; st->trees && i < MAX_TREES; i++) {
 		struct smb_tree *t = &st->trees[i];
 		if (t->used && t->ver == ver && t->tid == tid && (ver == 2 || t->uid == uid))
 			return t;
@@ -610,6 +610,8 @@ static void tree_add(struct smb_state *st, struct app_ctx *ctx, uint8_t ver, uin
 		     const uint8_t *share, size_t len)
 {
 	struct smb_tree *t = tree_find(st, ver, tid, uid);
+	if (!st->trees) /* most sessions never connect a tree: a flood of them costs no table */
+		st->trees = kg_calloc(MAX_TREES, sizeof(*st->trees), "smb trees");
 	if (!t) {
 		struct smb_tree *oldest = &st->trees[0];
 		for (int i = 0; i < MAX_TREES && !t; i++) {
@@ -1998,6 +2000,7 @@ static void smb_free(void *p)
 	for (int i = 0; i < MAX_PENDING; i++)
 		free(st->pend[i].info);
 	free(st->tx);
+	free(st->trees);
 	free(st);
 }
 

@@ -45,6 +45,7 @@
 	X(FRAG_OVERLAP, "frag_overlap")                                                                      \
 	X(FRAG_TOO_BIG, "frag_too_big")                                                                      \
 	X(FRAG_TABLE_FULL, "frag_table_full")                                                                \
+	X(FRAG_MEMCAP, "frag_memcap")                                                                        \
 	X(FRAG_TIMEOUT, "frag_timeout")                                                                      \
 	X(FRAG_BAD, "frag_bad")                                                                              \
 	X(TIMESTAMP_RANGE, "timestamp_out_of_range")

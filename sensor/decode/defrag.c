@@ -2,7 +2,8 @@
  *
  * Each datagram keeps the header of its first fragment, a data buffer that
  * grows to the highest fragment end (never past 65535 bytes of payload) and a
- * sorted list of covered ranges. All memory is bounded by defrag_cfg.
+ * sorted list of covered ranges. All memory is bounded by defrag_cfg: past the datagram cap
+ * (frag_table_full) or the memory cap (frag_memcap) the oldest datagrams are dropped.
  */
 #include "config.h"
 
@@ -257,8 +258,20 @@ enum defrag_result defrag_add(struct defrag *df, const struct packet *pkt, uint8
 			ncap *= 2;
 		if (ncap > MAX_IP_PAYLOAD)
 			ncap = MAX_IP_PAYLOAD;
+		/* at the memory cap the oldest other datagrams make room, as at the table cap:
+		 * fragments far into the payload space (64 KiB buffers each) cannot pin the
+		 * memory and starve every later datagram */
+		for (struct dgram *v = df->oldest; v && df->bytes + (ncap - g->data_cap) > df->cfg.max_bytes;) {
+			struct dgram *next = v->newer;
+			if (v != g) {
+				unlink_dgram(df, v);
+				dgram_release(df, v);
+				st->err[DE_FRAG_MEMCAP]++;
+			}
+			v = next;
+		}
 		if (df->bytes + (ncap - g->data_cap) > df->cfg.max_bytes) {
-			st->err[DE_FRAG_TABLE_FULL]++;
+			st->err[DE_FRAG_MEMCAP]++;
 			return DF_DROPPED;
 		}
 		g->data = kg_realloc(g->data, ncap, "defrag data");

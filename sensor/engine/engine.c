@@ -439,6 +439,7 @@ void engine_emit_stats(struct engine *e)
 	ev_u64(ev, "sessions_nids", ts->sessions_nids);
 	ev_u64(ev, "sessions_own", ts->sessions_own);
 	ev_u64(ev, "handovers", ts->handovers);
+	ev_u64(ev, "memcap_handovers", ts->memcap_handovers);
 	ev_u64(ev, "streams_dropped", ts->streams_dropped);
 	ev_u64(ev, "reassembly_memory", ts->ooo_memory);
 	ev_u64(ev, "reassembly_memory_peak", ts->ooo_memory_peak);
@@ -449,6 +450,8 @@ void engine_emit_stats(struct engine *e)
 	ev_u64(ev, "gaps", rs->gaps);
 	ev_u64(ev, "gap_bytes", rs->gap_bytes);
 	ev_u64(ev, "ooo_dropped_bytes", rs->ooo_dropped);
+	ev_u64(ev, "memcap_gaps", rs->memcap_gaps);
+	ev_u64(ev, "memcap_gap_bytes", rs->memcap_gap_bytes);
 	ev_u64(ev, "nids_unfed", ts->nids_unfed);
 	ev_map(ev, "nids_warnings");
 	for (int i = 0; i < 16; i++)

@@ -18,20 +18,32 @@ void reasm_dir_init(struct reasm_dir *d, uint32_t next_seq)
 	d->next_seq = next_seq;
 }
 
-static void buf_append(struct reasm_dir *d, const uint8_t *p, size_t n)
+/* The buffer of delivered but unconsumed bytes is charged to the memcap at its capacity. It
+ * starts small (many sessions hold a few bytes: a header cut by the segment end) and doubles. */
+static void buf_append(const struct reasm_env *env, struct reasm_dir *d, const uint8_t *p, size_t n)
 {
 	if (d->blen + n > d->bcap) {
-		size_t ncap = d->bcap ? d->bcap : 4096;
+		size_t ncap = d->bcap ? d->bcap : 256;
 		while (ncap < d->blen + n)
 			ncap *= 2;
 		d->buf = kg_realloc(d->buf, ncap, "stream buffer");
+		*env->mem += ncap - d->bcap;
 		d->bcap = ncap;
 	}
 	memcpy(d->buf + d->blen, p, n);
 	d->blen += n;
 }
 
-static void buf_consume(struct reasm_dir *d, size_t n)
+static void buf_drop(const struct reasm_env *env, struct reasm_dir *d)
+{
+	free(d->buf);
+	*env->mem -= d->bcap;
+	d->buf = NULL;
+	d->bcap = 0;
+	d->blen = 0;
+}
+
+static void buf_consume(const struct reasm_env *env, struct reasm_dir *d, size_t n)
 {
 	if (n >= d->blen) {
 		d->blen = 0;
@@ -40,14 +52,27 @@ static void buf_consume(struct reasm_dir *d, size_t n)
 		d->blen -= n;
 	}
 	/* give the buffer back once everything is consumed: idle sessions hold none */
-	if (d->blen == 0) {
-		free(d->buf);
-		d->buf = NULL;
-		d->bcap = 0;
-	}
+	if (d->blen == 0)
+		buf_drop(env, d);
 }
 
-void reasm_preload(struct reasm_dir *d, const uint8_t *data, size_t len) { buf_append(d, data, len); }
+void reasm_preload(const struct reasm_env *env, struct reasm_dir *d, const uint8_t *data, size_t len)
+{
+	buf_append(env, d, data, len);
+}
+
+/* The consumer left bytes to be delivered again, but holding them would pass the memcap: they
+ * are dropped and the consumer told, as a gap, that they will not come again. */
+static void buf_over_memcap(const struct reasm_env *env, struct reasm_dir *d, enum flow_dir dir)
+{
+	if (!d->blen || *env->mem <= env->memcap)
+		return;
+	uint64_t held = d->blen;
+	buf_drop(env, d);
+	env->st->memcap_gaps++;
+	env->st->memcap_gap_bytes += held;
+	(env->dropped ? env->dropped : env->gap)(env->ctx, dir, held);
+}
 
 /* Hand in-order bytes to the consumer; keep what it does not consume. */
 static void deliver(const struct reasm_env *env, struct reasm_dir *d, enum flow_dir dir, const uint8_t *p, size_t n)
@@ -56,26 +81,33 @@ static void deliver(const struct reasm_env *env, struct reasm_dir *d, enum flow_
 		return;
 	env->st->bytes += n;
 	if (d->discard) {
-		d->blen = 0;
+		if (d->buf)
+			buf_drop(env, d);
 		return;
 	}
 	if (d->blen == 0) {
 		size_t used = env->deliver(env->ctx, dir, p, n, 0);
 		if (used < n)
-			buf_append(d, p + used, n - used);
+			buf_append(env, d, p + used, n - used);
 	} else {
 		size_t old = d->blen;
-		buf_append(d, p, n);
+		buf_append(env, d, p, n);
 		size_t used = env->deliver(env->ctx, dir, d->buf, d->blen, old);
-		buf_consume(d, used);
+		buf_consume(env, d, used);
 	}
+	buf_over_memcap(env, d, dir);
+}
+
+void reasm_deliver(const struct reasm_env *env, struct reasm_dir *d, enum flow_dir dir, const uint8_t *data, size_t len)
+{
+	deliver(env, d, dir, data, len);
 }
 
 static void free_seg(const struct reasm_env *env, struct reasm_dir *d, struct reasm_seg *s)
 {
 	d->ooo_bytes -= s->len;
 	d->ooo_segs--;
-	*env->mem -= s->len;
+	*env->mem -= REASM_SEG_COST(s->len);
 	free(s);
 }
 
@@ -107,7 +139,8 @@ static void skip_to(const struct reasm_env *env, struct reasm_dir *d, enum flow_
 		return;
 	env->st->gaps++;
 	env->st->gap_bytes += (uint32_t)gap;
-	d->blen = 0; /* a partial message cannot be completed across a hole */
+	if (d->buf) /* a partial message cannot be completed across a hole */
+		buf_drop(env, d);
 	d->next_seq = new_next;
 	env->gap(env->ctx, dir, (uint32_t)gap);
 }
@@ -123,7 +156,7 @@ static void insert_piece(const struct reasm_env *env, struct reasm_dir *d, struc
 	*link = s;
 	d->ooo_bytes += n;
 	d->ooo_segs++;
-	*env->mem += n;
+	*env->mem += REASM_SEG_COST(n);
 }
 
 /* Insert [seq, seq+len) into the queue, keeping bytes already queued (first wins). */
@@ -204,7 +237,7 @@ void reasm_data(const struct reasm_env *env, struct reasm_dir *d, enum flow_dir 
 		deliver(env, d, dir, data, n);
 	} else if (n && off > 0) {
 		env->st->ooo_segments++;
-		if (*env->mem + n > env->memcap) {
+		if (*env->mem + REASM_SEG_COST(n) > env->memcap) {
 			env->st->ooo_dropped += n;
 		} else {
 			queue_segment(env, d, seq, data, n);
@@ -259,6 +292,7 @@ void reasm_dir_free(const struct reasm_env *env, struct reasm_dir *d)
 		s = n;
 	}
 	d->ooo = NULL;
-	free(d->buf);
+	if (d->buf)
+		buf_drop(env, d);
 	memset(d, 0, sizeof(*d));
 }

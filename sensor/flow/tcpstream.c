@@ -37,6 +37,8 @@ enum ts_mode { TS_NONE = 0, TS_NIDS, TS_OWN, TS_DONE };
 
 struct tcp_session {
 	enum ts_mode mode;
+	uint32_t nids_q;        /* libnids' out-of-order queues as charged to tcp_layer.mem (in a
+				 * hole of the struct: a million sessions pay nothing for it) */
 	struct tcp_stream *nids;
 	bool nids_flip;         /* libnids' client is our server */
 	bool handover;          /* libnids cannot continue: switch after this packet */
@@ -61,7 +63,8 @@ struct tcp_layer {
 	struct packet *cur_pkt;
 	struct reasm_stats rst;
 	struct tcp_layer_stats st;
-	uint64_t mem;
+	uint64_t mem;           /* stream memory of all sessions (own, shadow and libnids' queues and
+				 * buffers): what the memcap bounds */
 };
 
 static struct tcp_layer *g_tl; /* libnids callback context; see the file comment */
@@ -108,6 +111,13 @@ static void own_gap(void *ctx, enum flow_dir dir, uint64_t bytes)
 	dc->tl->sink.gap(dc->tl->sink.ctx, dc->f, dir, bytes, dc->ts_us);
 }
 
+/* Unconsumed bytes dropped at the memcap: a gap to the parser, not a hole in the flow. */
+static void own_dropped(void *ctx, enum flow_dir dir, uint64_t bytes)
+{
+	struct deliver_ctx *dc = ctx;
+	dc->tl->sink.gap(dc->tl->sink.ctx, dc->f, dir, bytes, dc->ts_us);
+}
+
 static void own_eof(void *ctx, enum flow_dir dir)
 {
 	struct deliver_ctx *dc = ctx;
@@ -122,6 +132,7 @@ static void make_env(struct tcp_layer *tl, struct deliver_ctx *dc, struct reasm_
 {
 	env->deliver = own_deliver;
 	env->gap = own_gap;
+	env->dropped = own_dropped;
 	env->eof = own_eof;
 	env->ctx = dc;
 	env->mem = &tl->mem;
@@ -137,9 +148,44 @@ static void note_mem(struct tcp_layer *tl)
 		tl->st.ooo_memory_peak = tl->mem;
 }
 
+/* libnids queues each out-of-order segment as a copy (struct skbuff and the data, two
+ * allocations) and counts it in rmem_alloc as its IP length plus 16: what that costs is charged
+ * to the memcap like the own queues. rmem_alloc understates a one-byte segment's allocations by
+ * less than half, so half again is charged. */
+static uint64_t nids_queue_cost(const struct tcp_stream *ns)
+{
+	uint64_t r = (uint64_t)(ns->client.rmem_alloc > 0 ? ns->client.rmem_alloc : 0) +
+		     (uint64_t)(ns->server.rmem_alloc > 0 ? ns->server.rmem_alloc : 0);
+	return r + r / 2;
+}
+
+/* What libnids would charge for queueing pkt out of order (see nids_queue_cost). */
+static uint64_t nids_segment_cost(const struct packet *pkt)
+{
+	uint64_t r = (uint64_t)pkt->l3_len + 16;
+	return r + r / 2;
+}
+
+/* Charge the session's libnids queues as they are now (its buffers hold no byte between two
+ * packets: see NIDS_DATA). At most twice 64 KiB (libnids prunes a queue past 65535) and a half. */
+static void nids_charge(struct tcp_layer *tl, struct tcp_session *s)
+{
+	uint32_t q = s->nids ? (uint32_t)nids_queue_cost(s->nids) : 0;
+	tl->mem = tl->mem - s->nids_q + q;
+	s->nids_q = q;
+}
+
+/* libnids lets the session go (or is about to free it): its queues no longer count. */
+static void nids_release(struct tcp_layer *tl, struct tcp_session *s)
+{
+	tl->mem -= s->nids_q;
+	s->nids_q = 0;
+	s->nids = NULL;
+}
+
 /* ------------------------------------------------------------------ libnids */
 
-static void adopt_state(struct tcp_session *s);
+static void adopt_state(struct tcp_session *s, const struct reasm_env *env);
 
 static void nids_warn(int type, int err, struct ip *iph, void *data)
 {
@@ -221,21 +267,23 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 			return; /* urgent data only: not collected */
 		}
 		size_t len = (size_t)(h->count - h->offset);
-		size_t newb = (size_t)h->count_new;
-		size_t used = tl->sink.data(tl->sink.ctx, f, dir, (const uint8_t *)h->data, len, len - newb,
-						 tl->cur_pkt ? tl->cur_pkt->ts_us : tl->sink.now(tl->sink.ctx));
-		nids_discard(a_tcp, (int)used);
-		/* Nobody wants this direction any more: let libnids stop copying it.
-		 * libnids frees a stream silently once no half is collected, so the
-		 * last half is left on and the session is dropped after this packet. */
-		if (!tl->sink.wanted(tl->sink.ctx, f, dir)) {
-			struct half_stream *other = h == &a_tcp->server ? &a_tcp->client : &a_tcp->server;
-			tl->st.streams_dropped++;
-			if (other->collect && tl->sink.wanted(tl->sink.ctx, f, (enum flow_dir)(dir ^ 1)))
-				h->collect = 0;
-			else
-				s->drop = true; /* neither direction is wanted: stop following the session */
-		}
+		size_t newb = KG_MIN((size_t)h->count_new, len);
+		/* libnids is told every byte is consumed: what the parser leaves is kept in the
+		 * session's own buffer (reasm.c: sized to what it holds, charged against the memcap,
+		 * dropped as a gap past it) and delivered again with the next bytes, never in
+		 * libnids' (4 KiB at least per direction, outside any cap). On a hand-over the
+		 * own reassembler finds it where it continues. */
+		struct deliver_ctx dc = {.tl = tl, .f = f,
+					 .ts_us = tl->cur_pkt ? tl->cur_pkt->ts_us : tl->sink.now(tl->sink.ctx)};
+		struct reasm_env env;
+		make_env(tl, &dc, &env);
+		reasm_deliver(&env, &s->d[dir], dir, (const uint8_t *)h->data + (len - newb), newb);
+		nids_discard(a_tcp, (int)len);
+		/* Nobody wants this direction any more (own_deliver() counted it): let libnids stop
+		 * copying it. libnids frees a stream silently once no half is collected, so the
+		 * last half is left on and the session is dropped after this packet (s->drop). */
+		if (s->d[dir].discard && !s->drop)
+			h->collect = 0;
 		return;
 	}
 	case NIDS_TIMED_OUT: {
@@ -248,8 +296,11 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 			return;
 		struct tcp_session *s = f->tcp;
 		if (s->mode == TS_NIDS && s->nids == a_tcp) {
-			adopt_state(s);
-			s->nids = NULL; /* libnids frees it after this call */
+			struct deliver_ctx dc = {.tl = tl, .f = f, .ts_us = tl->sink.now(tl->sink.ctx)};
+			struct reasm_env env;
+			make_env(tl, &dc, &env);
+			adopt_state(s, &env);
+			nids_release(tl, s); /* libnids frees it after this call */
 			s->mode = TS_OWN;
 			tl->st.handovers++;
 		}
@@ -264,7 +315,7 @@ static void nids_tcp_callback(struct tcp_stream *a_tcp, void **param)
 			return;
 		struct tcp_session *s = f->tcp;
 		int64_t ts = tl->cur_pkt ? tl->cur_pkt->ts_us : tl->sink.now(tl->sink.ctx);
-		s->nids = NULL;
+		nids_release(tl, s);
 		s->mode = TS_DONE;
 		for (int d = 0; d < 2; d++) {
 			if (!s->eof[d]) {
@@ -402,7 +453,7 @@ static void shadow_prune(struct tcp_layer *tl, struct tcp_session *s, const stru
 			rd->ooo = seg->next;
 			rd->ooo_bytes -= seg->len;
 			rd->ooo_segs--;
-			*env->mem -= seg->len;
+			*env->mem -= REASM_SEG_COST(seg->len);
 			free(seg);
 		}
 	}
@@ -415,7 +466,7 @@ static void drop_halfopen(struct tcp_layer *tl, struct flow *f);
  * reassembler, from libnids' position. */
 /* Take over libnids' position, buffered bytes and ACK marks (or the ISNs when
  * libnids never established the session) into the own reassembler. */
-static void adopt_state(struct tcp_session *s)
+static void adopt_state(struct tcp_session *s, const struct reasm_env *env)
 {
 	for (int d = 0; d < 2; d++) {
 		struct reasm_dir *rd = &s->d[d];
@@ -430,7 +481,7 @@ static void adopt_state(struct tcp_session *s)
 				rd->acked = s->acked[d];
 			}
 			if (h->collect && h->data && h->count > h->offset)
-				reasm_preload(rd, (const uint8_t *)h->data, (size_t)(h->count - h->offset));
+				reasm_preload(env, rd, (const uint8_t *)h->data, (size_t)(h->count - h->offset));
 		} else if (s->isn_seen[d]) {
 			rd->init = true;
 			rd->next_seq = s->isn[d] + 1;
@@ -438,14 +489,14 @@ static void adopt_state(struct tcp_session *s)
 	}
 }
 
-static void handover(struct tcp_layer *tl, struct flow *f, struct tcp_session *s)
+static void handover(struct tcp_layer *tl, struct flow *f, struct tcp_session *s, const struct reasm_env *env)
 {
 	tl->st.handovers++;
-	adopt_state(s);
+	adopt_state(s, env);
 	if (s->nids) {
 		s->nids->user = NULL;
 		nids_free_tcp_stream(s->nids);
-		s->nids = NULL;
+		nids_release(tl, s);
 	} else {
 		drop_halfopen(tl, f);
 	}
@@ -520,7 +571,7 @@ static void stop_reassembly(struct tcp_layer *tl, struct flow *f, struct tcp_ses
 	if (s->nids) {
 		s->nids->user = NULL;
 		nids_free_tcp_stream(s->nids);
-		s->nids = NULL;
+		nids_release(tl, s);
 	} else if (s->mode == TS_NIDS) {
 		drop_halfopen(tl, f);
 	}
@@ -590,6 +641,13 @@ void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, s
 				if (SEQ_GT(pkt->seq, exp)) {
 					if (s->acked_valid[dir] && SEQ_GT(s->acked[dir], exp)) {
 						s->handover = true; /* past an acknowledged hole */
+					} else if (tl->mem + nids_segment_cost(pkt) + REASM_SEG_COST(pkt->payload_len) >
+						   tl->cfg.reasm_memcap) {
+						/* libnids has no memcap: at ours the own reassembler takes
+						 * the session over (libnids' queues are freed) and refuses
+						 * what does not fit, counted as ooo_dropped_bytes */
+						s->handover = true;
+						tl->st.memcap_handovers++;
 					} else {
 						/* shadow what libnids will hold out of order */
 						s->d[dir].next_seq = exp;
@@ -606,13 +664,14 @@ void tcp_layer_packet(struct tcp_layer *tl, struct flow *f, enum flow_dir dir, s
 			if (s->mode == TS_NIDS && s->nids) {
 				shadow_prune(tl, s, &env);
 				trim_nids_buffers(s);
+				nids_charge(tl, s);
 			}
 		}
 		/* data, but libnids never saw the handshake complete */
 		if (s->mode == TS_NIDS && !s->nids && pkt->payload_len && !(fl & TH_SYN_))
 			s->handover = true;
 		if (s->mode == TS_NIDS && s->handover) {
-			handover(tl, f, s);
+			handover(tl, f, s, &env);
 			/* this packet's effect on the own reassembler */
 			own_packet(tl, f, s, dir, pkt, &env);
 		}
@@ -633,11 +692,11 @@ void tcp_layer_flow_end(struct tcp_layer *tl, struct flow *f, int64_t ts_us)
 	struct reasm_env env;
 	make_env(tl, &dc, &env);
 	if (s->mode == TS_NIDS && (s->d[0].ooo || s->d[1].ooo))
-		handover(tl, f, s); /* deliver what libnids held behind a hole */
+		handover(tl, f, s, &env); /* deliver what libnids held behind a hole */
 	if (s->mode == TS_NIDS && s->nids) {
 		s->nids->user = NULL;
 		nids_free_tcp_stream(s->nids);
-		s->nids = NULL;
+		nids_release(tl, s);
 	} else if (s->mode == TS_NIDS) {
 		drop_halfopen(tl, f);
 	}

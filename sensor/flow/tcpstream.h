@@ -16,10 +16,11 @@ struct tcp_layer_stats {
 	uint64_t sessions_nids;    /* sessions reassembled by libnids */
 	uint64_t sessions_own;     /* sessions reassembled by the own reassembler from the start */
 	uint64_t handovers;        /* libnids sessions continued by the own reassembler */
+	uint64_t memcap_handovers; /* of which because their out-of-order queue met the memcap */
 	uint64_t streams_dropped;  /* directions no longer reassembled: nobody wanted their bytes */
 	uint64_t nids_unfed;       /* IPv4 TCP packets not given to libnids (snapped) */
 	uint64_t nids_warnings[16];/* libnids warnings by NIDS_WARN_* number */
-	uint64_t ooo_memory;       /* out-of-order bytes held now */
+	uint64_t ooo_memory;       /* out-of-order queues held now (own, shadow and libnids', overhead included) */
 	uint64_t ooo_memory_peak;
 	uint64_t buffered;         /* unconsumed bytes held by the own reassembler */
 };
@@ -30,7 +31,7 @@ struct tcp_layer_cfg {
 	uint32_t nids_streams;      /* libnids hash size (0 = 65536) */
 	uint32_t nids_hosts;        /* libnids IP fragment host table (0 = 256) */
 	uint64_t reasm_max_ooo;     /* out-of-order bytes held per direction */
-	uint64_t reasm_memcap;      /* out-of-order bytes held by all flows */
+	uint64_t reasm_memcap;      /* out-of-order queues of all flows (own and libnids') */
 };
 
 /* Where the stream layer delivers (the engine). Every callback is required. */

@@ -1,5 +1,6 @@
 /* test_reasm.c - the own TCP reassembler: in-order, reordering, overlap (first wins), loss turned
- * into gaps by ACKs, the out-of-order cap, sequence wrap, consumer that keeps bytes. */
+ * into gaps by ACKs, the out-of-order cap, sequence wrap, consumer that keeps bytes, the memcap
+ * (segment overhead charged; unconsumed bytes past it dropped as a gap). */
 #include "config.h"
 
 #include "check.h"
@@ -44,6 +45,7 @@ static void setup(struct reasm_env *env, struct sink *s, uint64_t *mem, struct r
 {
 	memset(s, 0, sizeof(*s));
 	memset(st, 0, sizeof(*st));
+	memset(env, 0, sizeof(*env));
 	*mem = 0;
 	env->deliver = deliver;
 	env->gap = gap;
@@ -168,6 +170,45 @@ int main(void)
 	CHECK_EQ_U(s.redelivered, 10);
 	CHECK_EQ_U(d.blen, 10);
 	reasm_dir_free(&env, &d);
+
+	/* the memcap charges each queued segment's overhead: one-byte segments cannot hold
+	 * many times the cap (room for 10 of them: the other 10 are refused and counted) */
+	setup(&env, &s, &mem, &st);
+	env.memcap = 10 * REASM_SEG_COST(1);
+	memset(&d, 0, sizeof(d));
+	reasm_dir_init(&d, 0);
+	for (uint32_t k = 0; k < 20; k++)
+		reasm_data(&env, &d, DIR_TO_SERVER, 100 + 2 * k, data, 1, false);
+	CHECK_EQ_U(d.ooo_segs, 10);
+	CHECK_EQ_U(mem, 10 * REASM_SEG_COST(1));
+	CHECK_EQ_U(st.ooo_dropped, 10);
+	reasm_close(&env, &d, DIR_TO_SERVER);
+	CHECK_EQ_U(mem, 0);
+	reasm_dir_free(&env, &d);
+
+	/* unconsumed bytes are charged at their buffer's size; past the memcap they are dropped
+	 * and the consumer told of a gap (dropped() when set), and the memory is given back */
+	setup(&env, &s, &mem, &st);
+	s.keep = 1000;
+	memset(&d, 0, sizeof(d));
+	reasm_dir_init(&d, 0);
+	reasm_data(&env, &d, DIR_TO_SERVER, 0, data, 300, false);
+	CHECK_EQ_U(d.blen, 300);
+	CHECK_EQ_U(mem, 512); /* 256, doubled once */
+	env.memcap = 600;
+	reasm_data(&env, &d, DIR_TO_SERVER, 300, data + 300, 300, false); /* 600 held: 1024 > 600 */
+	CHECK_EQ_U(d.blen, 0);
+	CHECK_EQ_U(mem, 0);
+	CHECK_EQ_U(st.memcap_gaps, 1);
+	CHECK_EQ_U(st.memcap_gap_bytes, 600);
+	CHECK_EQ_U(s.gaps[0], 1);
+	CHECK_EQ_U(s.gap_bytes[0], 600);
+	CHECK_EQ_U(st.gaps, 0); /* not a loss before the sensor */
+	reasm_data(&env, &d, DIR_TO_SERVER, 600, data + 600, 100, false); /* fits again */
+	CHECK_EQ_U(d.blen, 100);
+	CHECK_EQ_U(s.len[0], 700);
+	reasm_dir_free(&env, &d);
+	CHECK_EQ_U(mem, 0);
 
 	/* mid-stream: a direction without a starting point starts at its first segment */
 	setup(&env, &s, &mem, &st);

@@ -635,6 +635,7 @@ static const struct pg_scenario *const tables[] = {
 static const struct pg_scenario *const ondemand[] = {
 	pg_bench_scenarios,
 	pg_http_bench_scenarios,
+	pg_hostile_scenarios,
 };
 
 static void usage(void)

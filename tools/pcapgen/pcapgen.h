@@ -162,5 +162,7 @@ extern const struct pg_scenario pg_http_scenarios[];
 /* Written only when named (large benchmark captures). */
 extern const struct pg_scenario pg_bench_scenarios[];
 extern const struct pg_scenario pg_http_bench_scenarios[];
+/* Written only when named: hostile traffic for tools/memtest (scenarios_hostile.c). */
+extern const struct pg_scenario pg_hostile_scenarios[];
 
 #endif
