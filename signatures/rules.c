@@ -2366,8 +2366,9 @@ static int opt_app_event(struct pctx *p, struct rule *r, char *v)
 	const char *dot = strchr(v, '.');
 	if (!dot || dot == v || !dot[1])
 		return perr(p, "app-layer-event", "expected 'proto.event_name', got '%s'", v);
-	if (strncmp(v, "tls.", 4) != 0 && strncmp(v, "smb.", 4) != 0)
-		return perr(p, "app-layer-event", "no dissector raises events for '%.*s' (supported: tls, smb)",
+	if (strncmp(v, "tls.", 4) != 0 && strncmp(v, "smb.", 4) != 0 && strncmp(v, "http.", 5) != 0 &&
+	    strncmp(v, "dns.", 4) != 0)
+		return perr(p, "app-layer-event", "no dissector raises events for '%.*s' (supported: tls, smb, http, dns)",
 			    (int)(dot - v), v);
 	for (const char *c = dot + 1; *c; c++)
 		if (!islower((unsigned char)*c) && !isdigit((unsigned char)*c) && *c != '_')

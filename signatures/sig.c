@@ -367,6 +367,10 @@ struct mctx {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
 	struct sig_stats *st;
+	/* a non-relative pcre that failed: it fails again wherever the contents before it are
+	 * found, so it is not run again in this evaluation (the ops of at most 8 such) */
+	uint32_t pcre_failed[8];
+	uint8_t npcre_failed;
 };
 
 static int64_t rval(const struct mctx *m, struct rnum n) { return n.var >= 0 ? (int64_t)m->vars[n.var] : n.v; }
@@ -522,16 +526,27 @@ static bool match_ops(const struct rule *r, size_t i, size_t pos, struct mctx *m
 		size_t start = op->u.pcre.relative ? pos : 0;
 		if (start > m->len)
 			return false;
+		if (!op->u.pcre.relative && !op->u.pcre.neg)
+			for (uint8_t k = 0; k < m->npcre_failed; k++)
+				if (m->pcre_failed[k] == (uint32_t)i)
+					return false;
 		m->budget -= 16;
 		int rc = pcre2_match(op->u.pcre.code, m->buf + start, m->len - start, 0, 0, m->md, m->mc);
-		if (rc == PCRE2_ERROR_MATCHLIMIT && m->st)
-			m->st->pcre_match_limit++;
-		else if (rc == PCRE2_ERROR_DEPTHLIMIT && m->st)
-			m->st->pcre_depth_limit++;
+		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT) {
+			/* a catastrophic pattern: the limit decides no match for the whole rule now,
+			 * rather than being hit again at every later position the contents allow */
+			if (m->st)
+				rc == PCRE2_ERROR_MATCHLIMIT ? m->st->pcre_match_limit++ : m->st->pcre_depth_limit++;
+			m->budget = 0;
+			return false;
+		}
 		if (op->u.pcre.neg)
 			return rc < 0 && match_ops(r, i + 1, pos, m);
-		if (rc < 0)
+		if (rc < 0) {
+			if (!op->u.pcre.relative && m->npcre_failed < KG_ARRAY_LEN(m->pcre_failed))
+				m->pcre_failed[m->npcre_failed++] = (uint32_t)i;
 			return false;
+		}
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
 		size_t ms = start + ov[0], me = start + ov[1];
 		if (ms < m->min_start)
@@ -633,6 +648,7 @@ static bool match_list(const struct rule *r, int l, const uint8_t *buf, size_t l
 {
 	m->buf = buf;
 	m->len = len;
+	m->npcre_failed = 0; /* another buffer (or another of a multi buffer): the pcres run again */
 	m->end_op = (size_t)r->lists[l].first + r->lists[l].n;
 	return match_ops(r, r->lists[l].first, 0, m);
 }

@@ -305,7 +305,7 @@ static void test_malformed(void)
 	    "option 'threshold': given twice");
 	bad(OPT("detection_filter:track by_src, count 2;"), "option 'detection_filter': needs track, count and seconds");
 	bad(OPT("app-layer-event:heartbeat;"), "option 'app-layer-event': expected 'proto.event_name'");
-	bad(OPT("app-layer-event:http.foo;"), "option 'app-layer-event': no dissector raises events for 'http'");
+	bad(OPT("app-layer-event:ftp.foo;"), "option 'app-layer-event': no dissector raises events for 'ftp'");
 	bad(OPT("app-layer-event:tls.Bad-Name;"), "option 'app-layer-event': bad event name");
 	bad(OPT(";"), "empty option");
 #undef OPT
@@ -464,6 +464,7 @@ static void good(const char *opts)
 
 static void test_buffers_parse(void)
 {
+	good("app-layer-event:http.invalid_transfer_encoding_value_in_request;"); /* the HTTP dissector raises it */
 	/* sticky buffers and their legacy names, legacy content modifiers, pcre buffer modifiers */
 	struct rule_set *rs = parse1("alert http any any -> any any (flow:to_server; http.method; content:\"POST\"; "
 				     "http.uri; content:\"/a\"; startswith; http.header; content:\"X-A\"; sid:40;)");
