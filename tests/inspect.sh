@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/inspect.sh - the inspection buffers of TLS, DNS and SMB and the header protocols of the
-# probe-only dissectors (dissectors/probes), end to end: tests/data/rules/inspect.rules on the
+# probe-only dissectors (dissectors/probes), end to end: tests/data/inspect/inspect.rules on the
 # generated captures tls-chain, dns-queries, smb-trees and probe-banners fires each rule on exactly
 # the flows it must (sid:client-port-server-port, both prefilters) and none of the near misses; the
 # views the dissectors publish keep the exactly-once contract of dissectors/inspect.h.
@@ -9,7 +9,7 @@ need jq
 scratch
 : "${INSPECT_VIEWS:=$top_builddir/tests/inspect-views}"
 P="$top_srcdir/pcaps"
-RULES="$top_srcdir/tests/data/rules/inspect.rules"
+RULES="$top_srcdir/tests/data/inspect/inspect.rules"
 status=0
 bad() { echo "FAIL: $*"; status=1; }
 
