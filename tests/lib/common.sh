@@ -76,35 +76,37 @@ wait_for() {
 	done
 }
 
-# stats_of FILE: the stats events in an event file (msgpack or JSON lines) that may still be
-# being written (a cut last event is left out), one JSON line each.
+# stats_of FILE [JQ]: the stats events in an event file (msgpack or JSON lines) that may still
+# be being written (a cut last event is left out), one JSON line each; with JQ, those for which
+# it holds (e.g. the supervisor's merged ones: '.stats.worker == null').
 stats_of() {
 	[ -s "$1" ] || return 0
 	if [ "$(head -c 1 "$1")" = "{" ]; then
 		jq -c -R 'fromjson? | select(.event_type == "stats")' "$1" 2>/dev/null
 	else
 		"$KAGAMI_CAT" -t stats "$1" 2>/dev/null
-	fi
+	fi | jq -c "select(${2:-true})"
 	return 0
 }
 
-# usr1_stats PID FILE [JQ]: ask kagami (PID) for a stats event with SIGUSR1 until one for
-# which the jq condition holds (default: any) is in FILE - its -w file, or what a consumer
-# of its output received - and print that event. A round waits up to 2 s for the event it
+# usr1_stats PID FILE [JQ [WHICH]]: ask kagami (PID) for a stats event with SIGUSR1 until one
+# for which the jq condition holds (default: any) is in FILE - its -w file, or what a consumer
+# of its output received - and print that event. WHICH (jq) picks the stats events that
+# count (default all). A round waits up to 2 s for the event it
 # asked for (the -w file is written within the output's flush interval; a consumer may
 # have missed it) before asking again.
 usr1_stats() {
-	local pid=$1 f=$2 cond=${3:-true} t0 n k last
+	local pid=$1 f=$2 cond=${3:-true} which=${4:-true} t0 n k last
 	t0=$(date +%s)
 	while :; do
-		n=$(stats_of "$f" | wc -l)
+		n=$(stats_of "$f" "$which" | wc -l)
 		kill -USR1 "$pid" 2>/dev/null || fail "kagami ($pid) is gone while waiting for a stats event"
 		k=0
-		while [ "$(stats_of "$f" | wc -l)" -le "$n" ] && [ $k -lt 40 ]; do
+		while [ "$(stats_of "$f" "$which" | wc -l)" -le "$n" ] && [ $k -lt 40 ]; do
 			sleep 0.05
 			k=$((k + 1))
 		done
-		last=$(stats_of "$f" | tail -n 1)
+		last=$(stats_of "$f" "$which" | tail -n 1)
 		if [ -n "$last" ] && echo "$last" | jq -e "$cond" >/dev/null 2>&1; then
 			echo "$last"
 			return 0
