@@ -352,7 +352,7 @@ static void publish(struct tls_state *st, struct app_ctx *ctx, uint32_t bits, en
 		sha1_init(&h);
 		sha1_update(&h, cur_len(&certs[0]), cur_data(&certs[0]));
 		sha1_digest(&h, sizeof(d), d);
-		tls_colon_hex(d, sizeof(d), false, fp);
+		kg_hex_sep(d, sizeof(d), ':', false, fp);
 		inspect_add(&v, IB_TLS_CERT_FINGERPRINT, sd, (const uint8_t *)fp, strlen(fp));
 		for (size_t i = 0; i < ncerts; i++)
 			inspect_add(&v, IB_TLS_CERTS, sd, cur_data(&certs[i]), cur_len(&certs[i]));

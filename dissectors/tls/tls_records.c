@@ -353,7 +353,7 @@ enum cur_status tls_parse_certificate(struct cursor body, struct tls_cert_names 
 		return CUR_INVALID;
 	size_t sl = KG_MIN(cur_len(&f), (size_t)20);
 	kg_hex(f.p, sl, out->serial);
-	tls_colon_hex(f.p, KG_MIN(cur_len(&f), (size_t)TLS_SERIAL_MAX), true, out->serial_text);
+	kg_hex_sep(f.p, KG_MIN(cur_len(&f), (size_t)TLS_SERIAL_MAX), ':', true, out->serial_text);
 	struct cursor sigalg, issuer, validity, subject;
 	if (!der_tlv(&tbs, &tag, &sigalg) || tag != 0x30 || !der_tlv(&tbs, &tag, &issuer) || tag != 0x30 ||
 	    !der_tlv(&tbs, &tag, &validity) || tag != 0x30 || !der_tlv(&tbs, &tag, &subject) || tag != 0x30)
@@ -378,19 +378,6 @@ size_t tls_certificate_chain(struct cursor body, struct cursor *certs, size_t ma
 		certs[n++] = cert;
 	}
 	return n;
-}
-
-void tls_colon_hex(const uint8_t *p, size_t n, bool upper, char *out)
-{
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			out[o++] = ':';
-		out[o++] = digits[p[i] >> 4];
-		out[o++] = digits[p[i] & 15];
-	}
-	out[o] = '\0';
 }
 
 /* ------------------------------------------------------------ cipher suites */

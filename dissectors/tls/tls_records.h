@@ -120,11 +120,6 @@ enum cur_status tls_parse_certificate(struct cursor body, struct tls_cert_names 
  * certificate whose length runs past the list. */
 size_t tls_certificate_chain(struct cursor body, struct cursor *certs, size_t max, bool *more);
 
-/* p[0..n) as hex byte pairs joined by ':' ("00:1a:ff"; upper-case digits when upper) into out,
- * which needs 3 * n bytes (NUL included; "" when n is 0). Suricata's tls.cert_serial
- * (upper) and tls.cert_fingerprint (lower, of the SHA-1 digest) form. */
-void tls_colon_hex(const uint8_t *p, size_t n, bool upper, char *out);
-
 /* Cipher suites: name and record overhead, for heartbeat length checks. */
 struct tls_cipher_info {
 	uint16_t id;

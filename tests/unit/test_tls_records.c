@@ -156,13 +156,13 @@ int main(void)
 	/* Suricata's forms: serial "00:C3:5A:17", fingerprint lower case */
 	char hx[3 * 20];
 	static const uint8_t ser[] = {0x00, 0xc3, 0x5a, 0x17}, fp[] = {0x5e, 0xc6, 0x0f, 0xa0};
-	tls_colon_hex(ser, sizeof(ser), true, hx);
+	kg_hex_sep(ser, sizeof(ser), ':', true, hx);
 	CHECK_STR(hx, "00:C3:5A:17");
-	tls_colon_hex(fp, sizeof(fp), false, hx);
+	kg_hex_sep(fp, sizeof(fp), ':', false, hx);
 	CHECK_STR(hx, "5e:c6:0f:a0");
-	tls_colon_hex(ser, 1, true, hx);
+	kg_hex_sep(ser, 1, ':', true, hx);
 	CHECK_STR(hx, "00");
-	tls_colon_hex(ser, 0, true, hx);
+	kg_hex_sep(ser, 0, ':', true, hx);
 	CHECK_STR(hx, "");
 	return check_done("test_tls_records");
 }
