@@ -542,7 +542,7 @@ static void drain_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *da
 	if (us > d->newest_us)
 		d->newest_us = us;
 	d->n++;
-	push_packet(d->c, h, data, pcap_datalink(d->c->live), 0, false);
+	live_cb((u_char *)d->c, h, data);
 }
 
 /* On stop, take in everything the kernel captured before the stop. TPACKET_V3 hands a
@@ -570,6 +570,8 @@ static void drain(struct capture *c)
 	int64_t t0 = mono_ms(), last = t0;
 	for (;;) {
 		int64_t before = mono_ms();
+		if (before - t0 > 5000)
+			break; /* a flood, or breaks that keep coming: the drain is bounded */
 		uint64_t had = d.n;
 		int rc = pcap_dispatch(c->live, 4096, drain_cb, (u_char *)&d);
 		if (rc == PCAP_ERROR_BREAK)
@@ -582,8 +584,6 @@ static void drain(struct capture *c)
 			last = mono_ms();
 			if (d.newest_us > stop_us)
 				break; /* the kernel is past the stop */
-			if (last - t0 > 5000)
-				break;
 			continue;
 		}
 		if (before - last > quiet)
