@@ -4,6 +4,7 @@
 #include "sensor.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,12 +24,16 @@
 
 static int str_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* The *.mmdb files of dir, in name order (at most GEO_MAX_DBS); returns how many. */
-static size_t list_mmdb(const char *dir, char **out)
+/* The *.mmdb files of dir, in name order (at most GEO_MAX_DBS); returns how many. A directory
+ * that exists but cannot be read (the -u user may not search it): *why is its errno, else 0. */
+static size_t list_mmdb(const char *dir, char **out, int *why)
 {
 	DIR *d = opendir(dir);
-	if (!d)
+	if (!d) {
+		if (errno != ENOENT)
+			*why = errno;
 		return 0;
+	}
 	size_t n = 0;
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL && n < GEO_MAX_DBS) {
@@ -66,14 +71,20 @@ static bool geo_obs_init(struct sensor_modules *m, const struct options *opt, st
 		}
 		char *paths[GEO_MAX_DBS];
 		size_t n = 0;
+		int why[2] = {0, 0};
 		for (size_t i = 0; i < ndirs && n == 0; i++)
 			if (*dirs[i])
-				n = list_mmdb(dirs[i], paths);
+				n = list_mmdb(dirs[i], paths, &why[i]);
 		if (n == 0) {
-			if (!opt->worker) /* a -j N worker: the supervisor said it once */
-				fprintf(stderr, "kagami: note: no geolocation database in %s%s%s; geolocation is off "
+			/* a -j N worker: the supervisor said it once; an unreadable directory is named with
+			 * its reason (after -u the sensor's user reads it, at start and at SIGHUP alike) */
+			if (!opt->worker) {
+				bool two = ndirs > 1 && *dirs[1];
+				fprintf(stderr, "kagami: note: no geolocation database in %s%s%s%s%s%s%s; geolocation is off "
 						"(run tools/setup, or give --geoip FILE)\n",
-					dirs[0], ndirs > 1 && *dirs[1] ? " or " : "", ndirs > 1 ? dirs[1] : "");
+					dirs[0], why[0] ? ": " : "", why[0] ? strerror(why[0]) : "", two ? " or " : "",
+					two ? dirs[1] : "", two && why[1] ? ": " : "", two && why[1] ? strerror(why[1]) : "");
+			}
 		} else {
 			int rc = geo_open(&g, (const char *const *)paths, n, NULL, errbuf, errlen);
 			for (size_t i = 0; i < n; i++)

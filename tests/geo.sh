@@ -73,6 +73,16 @@ if [ "$(wc -l <"$WORK/empty.err")" -ne 1 ] || ! grep -q "geolocation is off" "$W
 fi
 check "no database: no geo fields" 'map(select(.src_geo)) | length == 0' "$WORK/empty.jsonl"
 
+# a default directory that cannot be read (as the -u user may find it): the notice says why
+: >"$WORK/notadir"
+KAGAMI_GEOIP_DIR="$WORK/notadir" "$KAGAMI" -r "$CAP" --no-stats -w /dev/null 2>"$WORK/notadir.err" ||
+	fail "kagami with an unreadable database directory failed"
+grep -q "no geolocation database in $WORK/notadir: Not a directory; geolocation is off" "$WORK/notadir.err" || {
+	echo "FAIL: the notice does not name why the directory could not be read:"
+	cat "$WORK/notadir.err"
+	status=1
+}
+
 # errors at start: exit 1 and a message naming the file
 expect_error() { # description pattern kagami-args...
 	local d=$1 pat=$2 rc=0

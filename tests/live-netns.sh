@@ -38,6 +38,13 @@ RUNAS=nobody
 id "$RUNAS" >/dev/null 2>&1 || skip "no user $RUNAS to drop privileges to"
 chmod 755 "$WORK"
 mkdir "$WORK/out" "$WORK/off" "$WORK/tuples"
+# the databases where the unprivileged sensor can read them (it loads them after dropping its
+# privileges; the build tree may be in a directory only root can enter, as a mktemp -d is)
+mkdir "$WORK/geoip"
+cp "$KAGAMI_GEOIP_DIR"/*.mmdb "$WORK/geoip/" || fail "no test geolocation databases in $KAGAMI_GEOIP_DIR"
+chmod 755 "$WORK/geoip"
+KAGAMI_GEOIP_DIR=$WORK/geoip
+export KAGAMI_GEOIP_DIR
 chown "$RUNAS" "$WORK/out"
 PPS=${LIVE_PPS:-4000}
 # flows end only at shutdown (or when a new connection reuses the 5-tuple), in packet time
