@@ -233,6 +233,51 @@ static struct mpm *map_prefilter(struct gbuild *b, const uint32_t *sel, size_t n
 	return m;
 }
 
+/* Set the bits of the payload sizes (0..65535) r's dsize accepts: one or two intervals, marked
+ * as ranges (a loop over every size per rule made this the largest part of building the groups). */
+static void mark_range(uint8_t *bits, uint32_t a, uint32_t b)
+{
+	if (b > 65535)
+		b = 65535;
+	for (; a <= b && a % 8; a++)
+		bits[a / 8] |= (uint8_t)(1u << (a % 8));
+	if (a > b)
+		return;
+	if (b - a + 1 >= 8) {
+		uint32_t whole = (b - a + 1) / 8;
+		memset(bits + a / 8, 0xff, whole);
+		a += whole * 8;
+	}
+	for (; a <= b; a++)
+		bits[a / 8] |= (uint8_t)(1u << (a % 8));
+}
+
+static void dsize_mark(uint8_t *sizes, const struct rule *r)
+{
+	uint32_t lo = r->dsize_lo, hi = r->dsize_hi;
+	switch (r->dsize_op) {
+	case 0:
+		mark_range(sizes, lo, lo);
+		break;
+	case 1:
+		if (lo)
+			mark_range(sizes, 0, lo - 1);
+		break;
+	case 2:
+		mark_range(sizes, lo + 1, 65535);
+		break;
+	case 3:
+		if (hi > lo + 1)
+			mark_range(sizes, lo + 1, hi - 1);
+		break;
+	default:
+		if (lo)
+			mark_range(sizes, 0, lo - 1);
+		mark_range(sizes, lo + 1, 65535);
+		break;
+	}
+}
+
 /* Make a group of the rules in list (sorted; duplicates allowed): member bitset, the rules
  * without a fast pattern as always-candidates. Returns its index. */
 static uint16_t make_group(struct gbuild *b, const uint32_t *list, size_t n)
@@ -260,15 +305,7 @@ static uint16_t make_group(struct gbuild *b, const uint32_t *list, size_t n)
 			g->nfp++;
 		if (fp && r->has_dsize && r->path == PATH_PACKET) {
 			g->nfp_dsize++;
-			for (uint32_t x = 0; x < 65536; x++) {
-					bool ok = r->dsize_op == 0   ? x == r->dsize_lo
-						  : r->dsize_op == 1 ? x < r->dsize_lo
-						  : r->dsize_op == 2 ? x > r->dsize_lo
-						  : r->dsize_op == 3 ? x > r->dsize_lo && x < r->dsize_hi
-								     : x != r->dsize_lo;
-					if (ok)
-						sizes[x / 8] |= (uint8_t)(1u << (x % 8));
-				}
+			dsize_mark(sizes, r);
 		}
 		g->member[r->index / 64] |= 1ULL << (r->index % 64);
 		g->nrules++;
