@@ -111,6 +111,10 @@ bool detect_fp_weak(const struct rule *r, bool *anchored)
 	if (r->fp_op < 0 || r->lists[r->ops[r->fp_op].list].kind != 0)
 		return false;
 	const struct rule_op *op = &r->ops[r->fp_op];
+	if (r->fp_direct) {
+		*anchored = true; /* a common pattern at a few fixed positions (rules.h fp_direct) */
+		return true;
+	}
 	if (op->u.content.len >= DETECT_MIN_FP)
 		return false;
 	*anchored = !op->u.content.relative && op->u.content.has_depth && op->u.content.depth.var < 0 &&

@@ -1427,7 +1427,10 @@ static void inspect_join(struct sig *s, const struct insp *j, const struct sig_f
 		return;
 	begin_cands(s, false);
 	add_list(s, g->nofp, g->nnofp);
-	add_list(s, g->anch, g->nanch);
+	/* an anchored fast pattern sits at fixed positions of the buffer the rule is verified on */
+	for (size_t i = 0; i < g->nanch; i++)
+		if (anchored_hit(s->rs->rules[g->anch[i]], j->buf, j->len))
+			on_cand(s, g->anch[i]);
 	s->cur_member = g->member;
 	if (!g->nfp) {
 		/* no prefiltered rule in the group */

@@ -998,6 +998,79 @@ static void test_packet_matching(void)
 	}
 }
 
+/* The fast pattern of a payload rule is chosen for rarity (rules.h rule_pattern_strength); a
+ * common anchored one is checked at its positions (fp_direct); matching is unchanged. */
+static int fp_of(const char *opts, bool *direct)
+{
+	char text[512];
+	snprintf(text, sizeof(text), "alert tcp any any -> any any (%s sid:1;)", opts);
+	struct rule_set *rs = parse1(text);
+	CHECK(rs != NULL);
+	if (!rs)
+		return -2;
+	int fp = rs->rules[0]->fp_op;
+	*direct = rs->rules[0]->fp_direct;
+	rule_set_free(rs);
+	return fp;
+}
+
+#define PKT(o) "alert tcp-pkt any any -> any any (" o " sid:1;)"
+
+static void test_fast_pattern(void)
+{
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"AAAAAAAA", 8, false), 1);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"\0\0\0\0\0", 5, false), 1);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"\x01\0\0\0", 4, false), 5);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"\xffSMB", 4, false), 4);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"\xffsmb", 4, true), 4);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"evil", 4, false), 12);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"EvIl", 4, true), 12);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"eve!", 4, false), 11);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"\x90\x91", 2, false), 12);
+	/* only the prefilter's prefix counts */
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAxyz", 35, false), 1);
+	bool d;
+	/* rarer beats longer */
+	CHECK_EQ_U(fp_of("content:\"|00 00 00 00 00 00 00 00|\"; content:\"evil\";", &d), 1);
+	CHECK(!d);
+	CHECK_EQ_U(fp_of("content:\"|ff|SMB|25 00|\"; content:\"mal!\";", &d), 1);
+	/* equal strength: the longer */
+	CHECK_EQ_U(fp_of("content:\"abcd\"; content:\"abcde\";", &d), 1);
+	/* a common fast_pattern gives way to a rarer content; a rare or short one is kept */
+	CHECK_EQ_U(fp_of("content:\"AAAAAAAA\"; fast_pattern; content:\"xyzw\";", &d), 1);
+	CHECK_EQ_U(fp_of("content:\"abcdefgh\"; content:\"wxyz\"; fast_pattern;", &d), 1);
+	CHECK_EQ_U(fp_of("content:\"abcdefgh\"; content:\"wx\"; fast_pattern;", &d), 1);
+	CHECK_EQ_U(fp_of("content:\"AAAAAAAA\"; fast_pattern; content:\"|00 00 00 00|\";", &d), 0);
+	/* only common contents: an anchored one is checked at its positions */
+	CHECK_EQ_U(fp_of("content:\"|00 00 00 00|\"; content:\"|ff|SMBr\"; offset:4; depth:5;", &d), 1);
+	CHECK(d);
+	CHECK_EQ_U(fp_of("content:\"|ff|SMBr\"; offset:4; depth:40;", &d), 0); /* window too wide */
+	CHECK(!d);
+	/* a short anchored content that is rarer than the common long one */
+	CHECK_EQ_U(fp_of("content:\"AAAAAAAA\"; content:\"|d4 c3|\"; depth:2;", &d), 1);
+	CHECK(!d);
+	bool anch = false;
+	struct rule_set *rs = parse1("alert tcp any any -> any any (content:\"AAAA\"; depth:4; sid:1;)");
+	CHECK(rs && rs->rules[0]->fp_direct && detect_fp_weak(rs->rules[0], &anch) && anch);
+	if (rs)
+		rule_set_free(rs);
+	/* matching is the same whichever content is the fast pattern (tcp-pkt: on the packet) */
+	CHECK(pktm(PKT("content:\"AAAA\"; depth:4;"), TH_ACK_, "AAAAxx") == 1);
+	CHECK(pktm(PKT("content:\"AAAA\"; depth:4;"), TH_ACK_, "xAAAAx") == 0);
+	CHECK(pktm(PKT("content:\"AAAA\"; offset:1; depth:5;"), TH_ACK_, "xAAAAx") == 1);
+	CHECK(pktm(PKT("content:\"AAAAAAAA\"; content:\"evil\";"), TH_ACK_, "..AAAAAAAA..evil") == 1);
+	CHECK(pktm(PKT("content:\"AAAAAAAA\"; content:\"evil\";"), TH_ACK_, "..AAAAAAAA..evi") == 0);
+	CHECK(pktm(PKT("content:\"AAAAAAAA\"; content:\"evil\";"), TH_ACK_, "..AAAAAAA..evil") == 0);
+	/* the dsize prefilter's size sets (one or two ranges) */
+	CHECK(pktm(PR("dsize:!4; content:\"abcd\";"), TH_ACK_, "abcd") == 0);
+	CHECK(pktm(PR("dsize:!4; content:\"abcd\";"), TH_ACK_, "abcdx") == 1);
+	CHECK(pktm(PR("dsize:3<>6; content:\"abcd\";"), TH_ACK_, "abcd") == 1);
+	CHECK(pktm(PR("dsize:4<>6; content:\"abcd\";"), TH_ACK_, "abcd") == 0);
+	CHECK(pktm(PR("dsize:<5; content:\"abcd\";"), TH_ACK_, "abcd") == 1);
+	CHECK(pktm(PR("dsize:<4; content:\"abcd\";"), TH_ACK_, "abcd") == 0);
+	CHECK(pktm(PR("dsize:>3; content:\"abcd\";"), TH_ACK_, "abcd") == 1);
+}
+
 /* Both prefilters find the same patterns (with Hyperscan built in). */
 static void test_mpm(void)
 {
@@ -1069,6 +1142,7 @@ int main(void)
 	test_buffers_malformed();
 	test_tx_matching();
 	test_packet_matching();
+	test_fast_pattern();
 	test_mpm();
 	test_ac();
 	sig_free(S);
