@@ -63,6 +63,7 @@ void detect_free(struct detect *d)
 		}
 	}
 	free(d->events);
+	free(d->rule_app);
 	free(d->ipo.rules);
 	free(d->ipo.sets);
 	free(d->ipo.bidir);
@@ -773,6 +774,10 @@ int detect_build(struct rule_set *rs, int mpm_kind, char *errbuf, size_t errlen)
 			u32_push(&ev, (uint32_t)i);
 	d->events = ev.v;
 	d->nevents = ev.n;
+	d->rule_app = kg_malloc((rs->n ? rs->n : 1) * sizeof(uint16_t), "rule apps");
+	for (size_t i = 0; i < rs->n; i++)
+		d->rule_app[i] = rs->rules[i]->app_ix;
+	d->mem += rs->n * sizeof(uint16_t);
 	build_iponly(&b);
 	compile_all(&b);
 	d->mem += 16 * 65536 * sizeof(uint16_t);

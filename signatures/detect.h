@@ -76,6 +76,7 @@ struct detect {
 	uint32_t *events;                  /* app-layer-event rules */
 	size_t nevents;
 	struct iponly ipo;
+	uint16_t *rule_app;                /* rule index -> its app_ix (the packet pass's app filter) */
 	struct mpm **mpms;                 /* the payload prefilters (one per map) */
 	size_t nmpms;
 	/* figures for the stats event */
