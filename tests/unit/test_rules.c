@@ -1071,6 +1071,62 @@ static void test_fast_pattern(void)
 	CHECK(pktm(PR("dsize:>3; content:\"abcd\";"), TH_ACK_, "abcd") == 1);
 }
 
+/* KAGAMI_HS_CACHE: a Hyperscan database is stored once compiled and read back by the next build of
+ * the same patterns (with the same matches); a damaged file is ignored and replaced. */
+static struct mpm *cache_build(int npat, bool *cached)
+{
+	struct mpm *m = mpm_new(MPM_HS);
+	mpm_set_bulk(m);
+	for (int i = 0; i < npat; i++) {
+		char p[16];
+		snprintf(p, sizeof(p), "pat%03dx", i);
+		mpm_add(m, (const uint8_t *)p, strlen(p), i % 2 == 0, (uint32_t)i);
+	}
+	CHECK(mpm_compile(m, err, sizeof(err)) == MPM_OK);
+	*cached = mpm_cached(m);
+	return m;
+}
+
+static int cache_scan(struct mpm *m)
+{
+	const uint8_t data[] = "..pat007x..PAT010X..pat011X..pat040x";
+	struct mpm_scratch *sc = mpm_scratch_new();
+	CHECK(mpm_scratch_fit(sc, m));
+	memset(counts, 0, sizeof(counts));
+	mpm_scan(m, sc, data, sizeof(data) - 1, on_id, NULL);
+	mpm_scratch_free(sc);
+	return counts[7] * 1000 + counts[10] * 100 + counts[11] * 10 + counts[40];
+}
+
+static void test_mpm_cache(void)
+{
+	if (!mpm_hs_built())
+		return;
+	char dir[] = "/tmp/kagami-test-hscache.XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	setenv("KAGAMI_HS_CACHE", dir, 1);
+	bool c1, c2, c3, c4;
+	struct mpm *a = cache_build(48, &c1), *b = cache_build(48, &c2), *c = cache_build(49, &c3);
+	CHECK(!c1 && c2 && !c3); /* another pattern set is another database */
+	int ra = cache_scan(a), rb = cache_scan(b);
+	CHECK_EQ_U(ra, 1101); /* pat011x is case-sensitive (odd index): no match */
+	CHECK_EQ_U(rb, ra);
+	mpm_free(a);
+	mpm_free(b);
+	mpm_free(c);
+	/* damage every file: rebuilt, not read */
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "for f in %s/*.db; do printf garbage >\"$f\"; done", dir);
+	CHECK(system(cmd) == 0);
+	struct mpm *d = cache_build(48, &c4);
+	CHECK(!c4);
+	CHECK_EQ_U(cache_scan(d), 1101);
+	mpm_free(d);
+	unsetenv("KAGAMI_HS_CACHE");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
 /* Both prefilters find the same patterns (with Hyperscan built in). */
 static void test_mpm(void)
 {
@@ -1144,6 +1200,7 @@ int main(void)
 	test_packet_matching();
 	test_fast_pattern();
 	test_mpm();
+	test_mpm_cache();
 	test_ac();
 	sig_free(S);
 	emitter_free(EM);
