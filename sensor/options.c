@@ -43,7 +43,7 @@ static const struct optdef optdefs[] = {
 	{"tcp-closed-timeout", 0, ARG, "DURATION", "timeout of closed TCP flows (default 10s)"},
 	{"udp-timeout", 0, ARG, "DURATION", "timeout of UDP flows (default 60s)"},
 	{"other-timeout", 0, ARG, "DURATION", "timeout of ICMP and other flows (default 60s)"},
-	{"nids-streams", 0, ARG, "N", "libnids stream hash size; it follows 3/4 as many streams (default 262144)"},
+	{"nids-streams", 0, ARG, "N", "libnids stream hash size; it follows 3/4 as many streams (default 65536)"},
 	{"no-nids", 0, NOARG, NULL, "reassemble IPv4 TCP with the own reassembler instead of libnids"},
 	{"nids-checksums", 0, NOARG, NULL, "let libnids drop TCP segments with a bad checksum (off: offload)"},
 	{"stream-buffer", 0, ARG, "SIZE", "unconsumed bytes a protocol parser may hold per direction (1M)"},
@@ -274,6 +274,7 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 	} else if (!strcmp(name, "other-timeout")) {
 		return set_duration(&o->eng.flow.timeout_s[TC_OTHER], name, value, where);
 	} else if (!strcmp(name, "nids-streams")) {
+		o->nids_streams_set = true;
 		return set_count(&o->eng.nids_streams, 64, 1u << 26, name, value, where);
 	} else if (!strcmp(name, "no-nids")) {
 		o->eng.use_nids = false;

@@ -53,6 +53,7 @@ struct options {
 	bool worker;                /* this process is a -j N worker (set by the program, not an option) */
 	uint32_t worker_spares;
 	bool worker_spares_set;
+	bool nids_streams_set;      /* --nids-streams was given (else offline_size_nids() may shrink it) */
 	/* outputs besides -w: rotation, Fluent Forward, unix socket */
 	bool output_set;            /* -w was given */
 	uint64_t rotate_bytes;

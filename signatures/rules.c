@@ -598,50 +598,90 @@ static int split_list(struct pctx *p, void *set, const char *body, int depth, co
 
 static int addr_elem(struct pctx *p, void *vset, const char *e, int depth, const char *what);
 
-/* Parse an address expression into set (appending one item). */
-static int addr_parse_into(struct pctx *p, struct addr_set *set, const char *e, int depth, const char *what, bool neg)
+/* What an address or a port set needs of expr_prefix(): its size, how a nested set is freed
+ * and flattened, and the parser of one element. */
+struct set_ops {
+	size_t size;
+	const char *alloc_what;
+	elem_fn elem;
+	void (*free)(void *set);
+	void (*flatten)(void *set);
+};
+
+enum expr_kind { EXPR_ANY, EXPR_SET, EXPR_ELEM };
+
+/* The part of an address or port expression that both share: the nesting and list caps, the
+ * '!' prefixes (folded into *neg), 'any', and a $variable or [list] parsed into a nested set.
+ * RULE_OK with *kind: EXPR_ANY (the expression is any), EXPR_SET (*sub: the nested set,
+ * flattened, the caller's to keep), or EXPR_ELEM (*e: the one element left to parse). */
+static int expr_prefix(struct pctx *p, size_t items, const char **e, int depth, const char *what, bool *neg,
+		       const struct set_ops *ops, enum expr_kind *kind, void **sub)
 {
 	if (depth > MAX_VAR_DEPTH)
 		return perr(p, NULL, "%s: variables or lists nested deeper than %d", what, MAX_VAR_DEPTH);
-	if (set->n >= MAX_LIST_ITEMS)
+	if (items >= MAX_LIST_ITEMS)
 		return perr(p, NULL, "%s: more than %d list items", what, MAX_LIST_ITEMS);
-	while (*e == '!') {
-		neg = !neg;
-		e++;
+	while (**e == '!') {
+		*neg = !*neg;
+		(*e)++;
 	}
-	if (!strcmp(e, "any")) {
-		if (neg)
+	*kind = EXPR_ELEM;
+	if (!strcmp(*e, "any")) {
+		if (*neg)
 			return perr(p, NULL, "%s: '!any' matches nothing", what);
+		*kind = EXPR_ANY;
+		return RULE_OK;
+	}
+	if (**e != '$' && **e != '[')
+		return RULE_OK;
+	const char *body = *e;
+	if (**e == '$') {
+		body = lookup_var(p, *e + 1);
+		if (!body)
+			return perr(p, NULL, "%s: undefined variable '%s' (set it with --var or in the configuration)", what,
+				    *e);
+	}
+	void *set = kg_calloc(1, ops->size, ops->alloc_what);
+	int rc;
+	size_t bl = strlen(body);
+	if (body[0] == '[' && bl >= 2 && body[bl - 1] == ']') {
+		char *tmp = kg_strdup(body + 1, "rule list");
+		tmp[bl - 2] = '\0';
+		rc = split_list(p, set, tmp, depth + 1, what, ops->elem);
+		free(tmp);
+	} else if (body[0] == '[') {
+		rc = perr(p, NULL, "%s: unbalanced '[' in '%s'", what, body);
+	} else {
+		rc = ops->elem(p, set, body, depth + 1, what);
+	}
+	if (rc) {
+		ops->free(set);
+		return rc;
+	}
+	ops->flatten(set);
+	*kind = EXPR_SET;
+	*sub = set;
+	return RULE_OK;
+}
+
+static void addr_set_free_v(void *s) { addr_set_free(s); }
+static void addr_flatten_v(void *s) { addr_flatten(s); }
+static const struct set_ops addr_ops = {sizeof(struct addr_set), "rule addresses", addr_elem, addr_set_free_v,
+					addr_flatten_v};
+
+/* Parse an address expression into set (appending one item). */
+static int addr_parse_into(struct pctx *p, struct addr_set *set, const char *e, int depth, const char *what, bool neg)
+{
+	enum expr_kind kind;
+	void *sub = NULL;
+	int rc = expr_prefix(p, set->n, &e, depth, what, &neg, &addr_ops, &kind, &sub);
+	if (rc)
+		return rc;
+	if (kind == EXPR_ANY) {
 		set->any = true;
 		return RULE_OK;
 	}
-	if (*e == '$' || *e == '[') {
-		const char *body = e;
-		char *tmp = NULL;
-		if (*e == '$') {
-			body = lookup_var(p, e + 1);
-			if (!body)
-				return perr(p, NULL, "%s: undefined variable '%s' (set it with --var or in the configuration)",
-					    what, e);
-		}
-		struct addr_set *sub = kg_calloc(1, sizeof(*sub), "rule addresses");
-		int rc;
-		size_t bl = strlen(body);
-		if (body[0] == '[' && bl >= 2 && body[bl - 1] == ']') {
-			tmp = kg_strdup(body + 1, "rule list");
-			tmp[bl - 2] = '\0';
-			rc = split_list(p, sub, tmp, depth + 1, what, addr_elem);
-		} else if (body[0] == '[') {
-			rc = perr(p, NULL, "%s: unbalanced '[' in '%s'", what, body);
-		} else {
-			rc = addr_elem(p, sub, body, depth + 1, what);
-		}
-		free(tmp);
-		if (rc) {
-			addr_set_free(sub);
-			return rc;
-		}
-		addr_flatten(sub);
+	if (kind == EXPR_SET) {
 		set->items = kg_realloc(set->items, (set->n + 1) * sizeof(*set->items), "rule addresses");
 		set->items[set->n++] = (struct addr_item){.neg = neg, .is_set = true, .set = sub};
 		return RULE_OK;
@@ -751,49 +791,23 @@ static void port_flatten(struct port_set *s)
 	s->any = s->all;
 }
 
+static void port_set_free_v(void *s) { port_set_free(s); }
+static void port_flatten_v(void *s) { port_flatten(s); }
+static const struct set_ops port_ops = {sizeof(struct port_set), "rule ports", port_elem, port_set_free_v,
+					port_flatten_v};
+
 static int port_parse_into(struct pctx *p, struct port_set *set, const char *e, int depth, const char *what, bool neg)
 {
-	if (depth > MAX_VAR_DEPTH)
-		return perr(p, NULL, "%s: variables or lists nested deeper than %d", what, MAX_VAR_DEPTH);
-	if (set->n >= MAX_LIST_ITEMS)
-		return perr(p, NULL, "%s: more than %d list items", what, MAX_LIST_ITEMS);
-	while (*e == '!') {
-		neg = !neg;
-		e++;
-	}
-	if (!strcmp(e, "any")) {
-		if (neg)
-			return perr(p, NULL, "%s: '!any' matches nothing", what);
+	enum expr_kind kind;
+	void *sub = NULL;
+	int rc = expr_prefix(p, set->n, &e, depth, what, &neg, &port_ops, &kind, &sub);
+	if (rc)
+		return rc;
+	if (kind == EXPR_ANY) {
 		set->any = true;
 		return RULE_OK;
 	}
-	if (*e == '$' || *e == '[') {
-		const char *body = e;
-		char *tmp = NULL;
-		if (*e == '$') {
-			body = lookup_var(p, e + 1);
-			if (!body)
-				return perr(p, NULL, "%s: undefined variable '%s' (set it with --var or in the configuration)",
-					    what, e);
-		}
-		struct port_set *sub = kg_calloc(1, sizeof(*sub), "rule ports");
-		int rc;
-		size_t bl = strlen(body);
-		if (body[0] == '[' && bl >= 2 && body[bl - 1] == ']') {
-			tmp = kg_strdup(body + 1, "rule list");
-			tmp[bl - 2] = '\0';
-			rc = split_list(p, sub, tmp, depth + 1, what, port_elem);
-		} else if (body[0] == '[') {
-			rc = perr(p, NULL, "%s: unbalanced '[' in '%s'", what, body);
-		} else {
-			rc = port_elem(p, sub, body, depth + 1, what);
-		}
-		free(tmp);
-		if (rc) {
-			port_set_free(sub);
-			return rc;
-		}
-		port_flatten(sub);
+	if (kind == EXPR_SET) {
 		set->items = kg_realloc(set->items, (set->n + 1) * sizeof(*set->items), "rule ports");
 		set->items[set->n++] = (struct port_item){.neg = neg, .is_set = true, .set = sub};
 		return RULE_OK;

@@ -826,6 +826,11 @@ static bool map_at(struct mapped_input *m, uint64_t off, size_t need)
 	if (w == MAP_FAILED)
 		return false;
 	madvise(w, (size_t)len, MADV_SEQUENTIAL);
+#ifdef MADV_POPULATE_READ
+	/* the window's page tables in one call rather than a fault per 64 KiB (Linux 5.14; an
+	 * older kernel says EINVAL and the pages fault in as they are read) */
+	(void)madvise(w, (size_t)len, MADV_POPULATE_READ);
+#endif
 	m->win = w;
 	m->win_off = start;
 	m->win_len = (size_t)len;
