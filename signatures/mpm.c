@@ -1,5 +1,6 @@
-/* mpm.c - multi-pattern matcher: Hyperscan or the own Aho-Corasick (see mpm.h). Hyperscan's API:
- * hs_compile_lit_multi, hs_scan, hs_alloc_scratch (Hyperscan 5.2+ developer reference). */
+/* mpm.c - multi-pattern matcher: Hyperscan or the own Aho-Corasick (see mpm.h), with the
+ * Hyperscan database cache. Hyperscan's API: hs_compile_lit_multi, hs_scan, hs_alloc_scratch,
+ * hs_serialize_database, hs_deserialize_database (Hyperscan 5.2+ developer reference). */
 #include "config.h"
 
 #include "mpm.h"
