@@ -82,16 +82,16 @@ enum ib_id {
 	IB_JA3S_HASH,
 	IB_JA3S_STRING,
 	/* SMB */
-	IB_SMB_NAMED_PIPE,      /* the pipe name of a create on IPC$ */
-	IB_SMB_SHARE,           /* the share of a tree connect */
+	IB_SMB_NAMED_PIPE,      /* the path of a tree connect the server answered as a pipe (IPC$) */
+	IB_SMB_SHARE,           /* the path of any other tree connect (Suricata's pair of buffers) */
 	IB__COUNT
 };
 
 /* Integer attributes of a transaction, for keywords that compare values rather than bytes. */
 enum ia_id {
-	IA_TLS_VERSION = 0,     /* the version the server chose (0x0303), else the client's */
-	IA_SSL_VERSIONS,        /* versions seen: IA_SSLV_* bits */
-	IA_SSL_STATE,           /* handshake messages seen so far: IA_SSLS_* bits */
+	IA_TLS_VERSION = 0,     /* the sender's version: the ClientHello's, or the one the server chose (0x0303) */
+	IA_SSL_VERSIONS,        /* the same as an IA_SSLV_* bit */
+	IA_SSL_STATE,           /* the handshake message that reached the view: IA_SSLS_* bits */
 	IA_DNS_OPCODE,
 	IA__COUNT
 };

@@ -7,3 +7,4 @@ include dissectors/tls/local.mk
 include dissectors/smb/local.mk
 include dissectors/dns/local.mk
 include dissectors/http/local.mk
+include dissectors/probes/local.mk

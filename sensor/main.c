@@ -165,6 +165,9 @@ int main(int argc, char **argv)
 	bool events_on_tty = !(opt.forward || opt.unix_socket) || opt.output_set;
 	events_on_tty = events_on_tty && strcmp(opt.output_path, "-") == 0 && isatty(STDOUT_FILENO) == 1;
 	opt.progress = opt.stderr_tty && !opt.quiet && !events_on_tty;
+	/* from the start: a SIGUSR1 or SIGHUP while the rules load must not kill the sensor (a
+	 * SIGTERM then ends it once the analysis starts, with nothing lost) */
+	install_signals();
 	int rc = run(&opt);
 	options_free(&opt);
 	return rc;

@@ -83,6 +83,7 @@ static const struct optdef optdefs[] = {
 	{"spool-max", 0, ARG, "SIZE", "forward: spool cap; chunks that find no room are dropped and counted (default 1G)"},
 	{"unix-socket", 0, ARG, "PATH", "also serve events to local consumers on a unix stream socket at PATH"},
 	{"unix-socket-buffer", 0, ARG, "SIZE", "unix socket: bytes held for a slow consumer before it misses events (default 4M)"},
+	{"unix-socket-drain-timeout", 0, ARG, "DURATION", "unix socket: longest wait at exit for consumers to take what is queued for them (default 10s)"},
 	{"pcap-log", 0, ARG, "DIR", "write the packets of every flow that alerted to pcap files in DIR (evidence)"},
 	{"pcap-log-mode", 0, ARG, "alerts|all", "pcap-log: the alerted flows' packets (default), or every packet"},
 	{"pcap-log-size", 0, ARG, "SIZE", "pcap-log: start a new file before one grows past SIZE (default 100M)"},
@@ -416,6 +417,13 @@ enum opt_result options_set(struct options *o, const char *name, const char *val
 		if (u64 < 4096 || u64 > (1ULL << 30))
 			BAD("unix-socket-buffer must be from 4K to 1G, not '%s'", value);
 		o->usock.client_buffer = (size_t)u64;
+	} else if (!strcmp(name, "unix-socket-drain-timeout")) {
+		if (set_duration(&u32, name, value, where))
+			return OPT_ERROR;
+		if (u32 > 3600)
+			BAD("unix-socket-drain-timeout must be from 0 to 1h, not '%s'", value);
+		o->usock.drain_ms = u32 * 1000;
+		o->usock.drain_set = true;
 	} else if (!strcmp(name, "unix-socket")) {
 		o->usock.path = keep(o, value);
 		o->unix_socket = true;

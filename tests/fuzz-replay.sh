@@ -29,7 +29,8 @@ run() { # target replay-binary dirs...
 }
 run engine "$F/replay_engine" "$C/engine" "$WORK/engine"
 run mpjson "$F/replay_mpjson" "$C/mpjson"
-run rules "$F/replay_rules" "$C/rules" "$top_srcdir/signatures" "$top_srcdir/tests/data/rules"
+run rules "$F/replay_rules" "$C/rules" "$top_srcdir/signatures" "$top_srcdir/tests/data/rules" \
+	"$top_srcdir/tests/data/inspect"
 for b in "$F"/replay_app_*; do
 	[ -x "$b" ] || continue
 	p=${b##*/replay_app_}

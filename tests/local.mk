@@ -26,7 +26,10 @@ tests_unit_test_tls_records_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_tls_records_LDADD = $(KAGAMI_LIBS)
 UNIT_TESTS += tests/unit/test_geo tests/unit/test_smb_records tests/unit/test_dns_records tests/unit/test_rules \
 	tests/unit/test_nbio tests/unit/test_inspect tests/unit/test_share tests/unit/test_evidence \
-	tests/unit/test_http_records
+	tests/unit/test_http_records tests/unit/test_probes
+tests_unit_test_probes_SOURCES = tests/unit/test_probes.c
+tests_unit_test_probes_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_probes_LDADD = $(KAGAMI_LIBS)
 tests_unit_test_http_records_SOURCES = tests/unit/test_http_records.c
 tests_unit_test_http_records_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_http_records_LDADD = $(KAGAMI_LIBS)
@@ -140,7 +143,7 @@ SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh 
 	tests/capture-loss.sh tests/live-netns.sh tests/forward.sh tests/rotate.sh tests/unix-socket.sh \
 	tests/reload.sh tests/etc.sh tests/disk-full.sh \
 	tests/tls.sh tests/smb.sh tests/dns.sh tests/http.sh tests/http-zeek.sh tests/malformed-pcap.sh \
-	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh tests/rules-et.sh tests/layering.sh \
+	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh tests/inspect.sh tests/rules-et.sh tests/layering.sh \
 	tests/capture-paths.sh tests/offline-jobs.sh tests/pcap-log.sh tests/progress-summary.sh \
 	tests/hostile.sh
 TESTS += $(SHELL_TESTS)

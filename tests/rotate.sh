@@ -88,11 +88,12 @@ KPID=$!
 exec 3>"$WORK/in"
 size=$(wc -c <"$CAP")
 head -c $((size / 2)) "$CAP" >&3
-sleep 1.5 # events older than a second are written out
-[ -s "$WORK/h/ev.mp" ] || fail "nothing was written in 1.5 s"
+# events older than a second are written out: wait for the first ones, move the file away,
+# and have it reopened before the rest comes
+wait_for "the first events in ev.mp" test -s "$WORK/h/ev.mp"
 mv "$WORK/h/ev.mp" "$WORK/h/ev.mp.1"
 kill -HUP $KPID
-sleep 0.5
+wait_for "SIGHUP to reopen ev.mp" test -e "$WORK/h/ev.mp"
 tail -c +$((size / 2 + 1)) "$CAP" >&3
 exec 3>&-
 wait $KPID || fail "kagami with SIGHUP: $(cat "$WORK/h.err")"

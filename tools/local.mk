@@ -5,7 +5,7 @@ tools_pcapgen_pcapgen_SOURCES = tools/pcapgen/pcapgen.c tools/pcapgen/pcapgen.h 
 	tools/pcapgen/scenarios_tls.c tools/pcapgen/scenarios_obs.c \
 	tools/pcapgen/scenarios_smb.c tools/pcapgen/scenarios_dns.c \
 	tools/pcapgen/scenarios_rules.c tools/pcapgen/scenarios_http.c \
-	tools/pcapgen/scenarios_hostile.c
+	tools/pcapgen/scenarios_hostile.c tools/pcapgen/scenarios_probes.c
 tools_pcapgen_pcapgen_CFLAGS = $(AM_CFLAGS)
 
 noinst_PROGRAMS += tools/pcapread

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "dissectors/dissector.h"
+#include "dissectors/inspect.h"
 #include "dns_records.h"
 #include "output/alert.h"
 #include "util/util.h"
@@ -26,6 +27,7 @@
 #define MAX_EVENTS 1024
 #define MAX_ANSWERS 32
 #define MAX_ADDRS 8       /* addresses named in a kill-switch answer alert */
+#define MAX_QUERY_BUFS 16 /* question names of a query published as dns.query (more: the view's overflow) */
 
 enum kind { K_KS_QUERY = 0, K_KS_RESOLVED, K__COUNT };
 
@@ -89,6 +91,7 @@ struct dns_state {
 	struct pending pend[MAX_PENDING];
 	uint64_t seq;
 	uint64_t tx_id;
+	uint64_t ins_tx;          /* inspection transactions published */
 	uint32_t events;
 	bool alerted[K__COUNT];
 	uint32_t kind_count[K__COUNT];
@@ -196,9 +199,35 @@ static void alert_end(struct event *ev)
 	event_end(ev);
 }
 
-static void on_query(struct dns_state *st, struct app_ctx *ctx, const struct dns_hdr *h, const struct dns_question *q,
-		     bool have_q)
+/* The questions of a message, for the rules. */
+struct dns_qnames {
+	struct dns_name name[MAX_QUERY_BUFS];
+	size_t n;
+	bool more; /* the message had more questions than kept */
+};
+
+/* Publish a query as its own transaction (dissectors/inspect.h): every question name as a dns.query
+ * buffer (dotted, no trailing dot, bytes as on the wire: Suricata's dns.query), the opcode as an
+ * attribute, progress IP_DNS_QUERY. A response is not published: no buffer or attribute of the
+ * table is read from it. */
+static void publish_query(struct dns_state *st, struct app_ctx *ctx, const struct dns_hdr *h,
+			  const struct dns_qnames *qn)
 {
+	struct inspect_tx v;
+	inspect_tx_init(&v, "dns", st->ins_tx++, ctx->dir);
+	for (size_t i = 0; i < qn->n; i++)
+		inspect_add(&v, IB_DNS_QUERY, ctx->dir, qn->name[i].len ? qn->name[i].text : (const uint8_t *)"",
+			    qn->name[i].len);
+	v.overflow = qn->more;
+	inspect_set_attr(&v, IA_DNS_OPCODE, dns_opcode(h));
+	inspect_progress(&v, IP_DNS_QUERY, IP_DNS_QUERY);
+	app_inspect(ctx, &v);
+}
+
+static void on_query(struct dns_state *st, struct app_ctx *ctx, const struct dns_hdr *h, const struct dns_question *q,
+		     bool have_q, const struct dns_qnames *qn)
+{
+	publish_query(st, ctx, h, qn);
 	cnt(ctx, C_QUERIES);
 	const char *ks = have_q ? wannacry_killswitch(q->name.text, q->name.len) : NULL;
 	pending_add(st, ctx, h->id, ks);
@@ -344,7 +373,10 @@ static bool on_message(struct dns_state *st, struct app_ctx *ctx, const uint8_t 
 	}
 	struct dns_question q;
 	bool have_q = false;
-	/* the first question names the transaction; the others are skipped */
+	struct dns_qnames qn;
+	qn.n = 0;
+	qn.more = false;
+	/* the first question names the transaction in the events; the rules see every one */
 	for (unsigned i = 0; i < h.qdcount; i++) {
 		struct dns_question tmp;
 		enum cur_status s = dns_read_question(&msg, &c, i == 0 ? &q : &tmp);
@@ -356,11 +388,15 @@ static bool on_message(struct dns_state *st, struct app_ctx *ctx, const uint8_t 
 		}
 		if (i == 0)
 			have_q = true;
+		if (qn.n < MAX_QUERY_BUFS)
+			qn.name[qn.n++] = i == 0 ? q.name : tmp.name;
+		else
+			qn.more = true;
 	}
 	if (dns_is_response(&h))
 		on_answer(st, ctx, &msg, &c, &h, &q, have_q);
 	else
-		on_query(st, ctx, &h, &q, have_q);
+		on_query(st, ctx, &h, &q, have_q, &qn);
 	return true;
 }
 

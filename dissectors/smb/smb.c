@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "dissectors/dissector.h"
+#include "dissectors/inspect.h"
 #include "output/alert.h"
 #include "output/mpjson.h"
 #include "smb.h"
@@ -301,6 +302,7 @@ struct smb_state {
 	bool kind_alerted[K__COUNT];
 	int64_t first_det_us, last_det_us;
 	bool attacker_known;
+	uint64_t ins_tx;          /* inspection transactions published (tree connects) */
 	enum flow_dir attacker_dir; /* the direction the attacker's requests travel */
 	/* events */
 	uint64_t next_id;
@@ -794,6 +796,32 @@ static void ev_req_info(struct event *ev, const struct smb_req *r)
 			ev_end_map(ev);
 		}
 	}
+}
+
+/* ------------------------------------------------------------------ inspection buffers */
+
+/* Publish a tree connect as its own transaction (dissectors/inspect.h), as Suricata's smb.share
+ * and smb.named_pipe read it: the request's path without its first character ("\\\\host\\IPC$"
+ * becomes "\\host\\IPC$", UTF-16 decoded), as smb.named_pipe when the answer says the share is
+ * a pipe (SMB1 service "IPC", SMB2 share type 2), else as smb.share (also when it was refused or
+ * never answered). Progress IP_SMB_REQUEST, at the answer (or the flow's end). */
+static void publish_tree(struct smb_state *st, struct app_ctx *ctx, const struct smb_req *r, bool pipe)
+{
+	const struct req_info *in = r->info;
+	if (!in || !(r->what & W_TREE))
+		return;
+	size_t skip = in->path_len > 1 ? 1 : 0;
+	struct inspect_tx v;
+	inspect_tx_init(&v, "smb", st->ins_tx++, r->dir);
+	inspect_add(&v, pipe ? IB_SMB_NAMED_PIPE : IB_SMB_SHARE, r->dir, in->path + skip, in->path_len - skip);
+	inspect_progress(&v, IP_SMB_REQUEST, IP_SMB_REQUEST);
+	app_inspect(ctx, &v);
+}
+
+static bool service_is_ipc(const struct cursor *svc)
+{
+	size_t n = cur_len(svc);
+	return n >= 3 && memcmp(cur_data(svc), "IPC", 3) == 0 && (n == 3 || cur_data(svc)[3] == 0);
 }
 
 /* ------------------------------------------------------------------ pending requests */
@@ -1509,6 +1537,7 @@ static void on_reply(struct smb_state *st, struct app_ctx *ctx, enum flow_dir di
 	if (r && (r->what & W_PROBE))
 		probe_verdict(st, ctx, dir, h);
 	/* walk the reply's chain for what the events and the dialect need */
+	bool pipe = false;
 	uint8_t cmd = h->command;
 	size_t off = SMB1_HDR_LEN;
 	for (int i = 0; i < SMB1_MAX_ANDX; i++) {
@@ -1537,6 +1566,9 @@ static void on_reply(struct smb_state *st, struct app_ctx *ctx, enum flow_dir di
 			}
 		} else if (cmd == SMB1_TREE_CONNECT_ANDX && in && (r->what & W_TREE) && h->status == 0) {
 			tree_add(st, ctx, 1, h->tid, h->uid, in->path, in->path_len);
+			struct smb1_tree_connect_resp tr;
+			pipe = smb1_tree_connect_response(&b, &tr) == CUR_OK && tr.have_service &&
+			       service_is_ipc(&tr.service);
 		}
 		if (!smb1_is_andx(cmd))
 			break;
@@ -1547,6 +1579,8 @@ static void on_reply(struct smb_state *st, struct app_ctx *ctx, enum flow_dir di
 		cmd = next;
 		off = noff;
 	}
+	if (r)
+		publish_tree(st, ctx, r, pipe);
 	bool error = h->status != 0 && interesting_error(h->status, nt);
 	if (nt && h->status == 0xc0000016u) {
 		/* a session setup leg: the next request carries the authentication */
@@ -1730,6 +1764,11 @@ static void smb2_reply(struct smb_state *st, struct app_ctx *ctx, enum flow_dir 
 	}
 	if (h->command == SMB2_TREE_CONNECT && h->status == 0 && r->info)
 		tree_add(st, ctx, 2, h->tree_id, 0, r->info->path, r->info->path_len);
+	if (h->command == SMB2_TREE_CONNECT) {
+		struct smb2_tree_connect_resp tr;
+		publish_tree(st, ctx, r,
+			     h->status == 0 && smb2_tree_connect_response(body, &tr) == CUR_OK && tr.share_type == 2);
+	}
 	struct event *ev = smb_event(st, ctx, other(dir), false);
 	if (ev) {
 		ev_hdr2(ev, st, h);
@@ -2041,6 +2080,7 @@ static void smb_flow_end(void *state, struct app_ctx *ctx)
 		struct smb_req *r = &st->pend[i];
 		if (!r->used || !(r->what & (W_NEGOTIATE | W_SESSION | W_TREE)))
 			continue;
+		publish_tree(st, ctx, r, false);
 		struct event *ev = smb_event(st, ctx, r->dir, false);
 		if (ev) {
 			if (r->ver == 1) {

@@ -20,10 +20,12 @@
 #include "config.h"
 
 #include <nettle/md5.h>
+#include <nettle/sha1.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dissectors/dissector.h"
+#include "dissectors/inspect.h"
 #include "output/alert.h"
 #include "tls_records.h"
 #include "util/util.h"
@@ -122,6 +124,7 @@ struct tls_state {
 	struct strbuf ja3, ja3s;
 	struct tls_cert_names cert;
 	bool tls_event_done;
+	uint32_t ins_ready;  /* inspection progress bits published (IP_TLS_*) */
 	uint64_t bad_records;
 	/* heartbeats */
 	struct hb_req req;
@@ -282,6 +285,93 @@ static void emit_tls_event(struct tls_state *st, struct app_ctx *ctx)
 	event_end(ev);
 }
 
+/* ------------------------------------------------------------- inspection buffers */
+
+#define MAX_CERT_BUFS 16 /* certificates of a chain published as tls.certs (more: the view's overflow) */
+
+/* ssl_version's bit for a protocol version (0 when none fits). */
+static uint32_t version_bit(uint16_t v)
+{
+	switch (v) {
+	case 0x0002: return IA_SSLV_SSL2;
+	case 0x0300: return IA_SSLV_SSL3;
+	case 0x0301: return IA_SSLV_TLS10;
+	case 0x0302: return IA_SSLV_TLS11;
+	case 0x0303: return IA_SSLV_TLS12;
+	case 0x0304: return IA_SSLV_TLS13;
+	default: return (v >> 8) == 0x7f ? IA_SSLV_TLS13 : 0; /* TLS 1.3 drafts */
+	}
+}
+
+/* Publish the handshake (the flow's one TLS transaction, tx 0) with the progress bits bits now
+ * set, each once (dissectors/inspect.h). The view holds every buffer known so far: tls.sni,
+ * ja3.* from the ClientHello (in the TLS client's direction), ja3s.* from the ServerHello, the
+ * first certificate's names, serial and SHA-1 fingerprint and, at the Certificate message's own
+ * view only (certs != NULL: borrowed from the handshake buffer), each certificate as tls.certs.
+ * Attributes as Suricata's keywords read them for data of direction dir: tls.version and
+ * ssl_version the sender's version (the client's ClientHello version; the server's chosen one),
+ * ssl_state the handshake message that reached this point (an SSLv2-compatible hello: ssl_version
+ * sslv2, no JA3). Nothing is published before a ClientHello was parsed. */
+static void publish(struct tls_state *st, struct app_ctx *ctx, uint32_t bits, enum flow_dir dir,
+		    const struct cursor *certs, size_t ncerts, bool more_certs)
+{
+	uint32_t newly = bits & ~st->ins_ready;
+	if (!newly || !st->have_ch)
+		return;
+	st->ins_ready |= newly;
+	enum flow_dir cd = st->cdir, sd = (enum flow_dir)(st->cdir ^ 1);
+	struct inspect_tx v;
+	inspect_tx_init(&v, "tls", 0, dir);
+	if (st->sni_len)
+		inspect_add(&v, IB_TLS_SNI, cd, st->sni, st->sni_len);
+	if (st->ja3_md5[0]) { /* not for an SSLv2-compatible hello */
+		inspect_add(&v, IB_JA3_HASH, cd, (const uint8_t *)st->ja3_md5, strlen(st->ja3_md5));
+		inspect_add(&v, IB_JA3_STRING, cd,
+			    st->ja3.data ? (const uint8_t *)st->ja3.data : (const uint8_t *)"", st->ja3.len);
+	}
+	if (st->have_sh) {
+		inspect_add(&v, IB_JA3S_HASH, sd, (const uint8_t *)st->ja3s_md5, strlen(st->ja3s_md5));
+		inspect_add(&v, IB_JA3S_STRING, sd,
+			    st->ja3s.data ? (const uint8_t *)st->ja3s.data : (const uint8_t *)"", st->ja3s.len);
+	}
+	char fp[3 * SHA1_DIGEST_SIZE];
+	if (st->have_cert) {
+		if (st->cert.subject.len)
+			inspect_add(&v, IB_TLS_CERT_SUBJECT, sd, (const uint8_t *)st->cert.subject.data,
+				    st->cert.subject.len);
+		if (st->cert.issuer.len)
+			inspect_add(&v, IB_TLS_CERT_ISSUER, sd, (const uint8_t *)st->cert.issuer.data,
+				    st->cert.issuer.len);
+		if (st->cert.serial_text[0])
+			inspect_add(&v, IB_TLS_CERT_SERIAL, sd, (const uint8_t *)st->cert.serial_text,
+				    strlen(st->cert.serial_text));
+	}
+	if (ncerts) {
+		struct sha1_ctx h;
+		uint8_t d[SHA1_DIGEST_SIZE];
+		sha1_init(&h);
+		sha1_update(&h, cur_len(&certs[0]), cur_data(&certs[0]));
+		sha1_digest(&h, sizeof(d), d);
+		kg_hex_sep(d, sizeof(d), ':', false, fp);
+		inspect_add(&v, IB_TLS_CERT_FINGERPRINT, sd, (const uint8_t *)fp, strlen(fp));
+		for (size_t i = 0; i < ncerts; i++)
+			inspect_add(&v, IB_TLS_CERTS, sd, cur_data(&certs[i]), cur_len(&certs[i]));
+	}
+	if (more_certs)
+		v.overflow = true;
+	if (dir == cd) {
+		inspect_set_attr(&v, IA_TLS_VERSION, st->ch_version);
+		inspect_set_attr(&v, IA_SSL_VERSIONS, st->sslv2_hello ? IA_SSLV_SSL2 : version_bit(st->ch_version));
+		inspect_set_attr(&v, IA_SSL_STATE, IA_SSLS_CLIENT_HELLO);
+	} else if (st->have_sh) {
+		inspect_set_attr(&v, IA_TLS_VERSION, st->version);
+		inspect_set_attr(&v, IA_SSL_VERSIONS, version_bit(st->version));
+		inspect_set_attr(&v, IA_SSL_STATE, IA_SSLS_SERVER_HELLO);
+	}
+	inspect_progress(&v, st->ins_ready, newly);
+	app_inspect(ctx, &v);
+}
+
 /* ------------------------------------------------------------- handshake */
 
 static void on_client_hello(struct tls_state *st, struct cursor body)
@@ -363,11 +453,15 @@ static void drain_handshake(struct tls_state *st, struct app_ctx *ctx, enum flow
 				 * (a Meterpreter stage, for one, speaks TLS from the TCP server) */
 				st->cdir = dir;
 				on_client_hello(st, body);
+				publish(st, ctx, IP_TLS_CLIENT_HELLO, dir, NULL, 0, false);
 			}
 			break;
 		case TLS_HS_SERVER_HELLO:
-			if (dir != st->cdir && st->have_ch && !st->have_sh)
+			if (dir != st->cdir && st->have_ch && !st->have_sh) {
 				on_server_hello(st, body);
+				if (st->have_sh)
+					publish(st, ctx, IP_TLS_SERVER_HELLO, dir, NULL, 0, false);
+			}
 			break;
 		case TLS_HS_CERTIFICATE:
 			if (dir != st->cdir && !st->have_cert && !st->tls13) {
@@ -375,6 +469,11 @@ static void drain_handshake(struct tls_state *st, struct app_ctx *ctx, enum flow
 					st->have_cert = true;
 				else
 					st->bad_records++;
+				struct cursor chain[MAX_CERT_BUFS];
+				bool more = false;
+				size_t n = tls_certificate_chain(body, chain, MAX_CERT_BUFS, &more);
+				/* a Certificate before any ServerHello: the ServerHello is past */
+				publish(st, ctx, IP_TLS_SERVER_HELLO | IP_TLS_CERT, dir, chain, n, more);
 			}
 			break;
 		case TLS_HS_SERVER_HELLO_DONE:
@@ -641,6 +740,7 @@ static enum app_status parse_dir(struct tls_state *st, struct app_ctx *ctx, enum
 			st->have_ch = true;
 			st->ch_version = v;
 			ds->records++;
+			publish(st, ctx, IP_TLS_CLIENT_HELLO, dir, NULL, 0, false);
 			*consumed = l; /* the rest follows as TLS records */
 			return APP_OK;
 		}
@@ -803,6 +903,9 @@ static const char *verdict(const struct tls_state *st)
 static void tls_flow_end(void *state, struct app_ctx *ctx)
 {
 	struct tls_state *st = state;
+	/* the progress points never reached (no ServerHello, no Certificate: TLS 1.3, a cut session) */
+	publish(st, ctx, IP_TLS_CLIENT_HELLO | IP_TLS_SERVER_HELLO | IP_TLS_CERT, (enum flow_dir)(st->cdir ^ 1), NULL,
+		0, false);
 	emit_tls_event(st, ctx);
 	if (!st->any_hb)
 		return;

@@ -337,6 +337,7 @@ enum cur_status tls_parse_certificate(struct cursor body, struct tls_cert_names 
 {
 	struct cursor list, cert;
 	out->serial[0] = '\0';
+	out->serial_text[0] = '\0';
 	/* TLS <= 1.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1> */
 	if (!cur_be24_prefixed(&body, &list) || !cur_be24_prefixed(&list, &cert))
 		return CUR_INVALID;
@@ -352,6 +353,7 @@ enum cur_status tls_parse_certificate(struct cursor body, struct tls_cert_names 
 		return CUR_INVALID;
 	size_t sl = KG_MIN(cur_len(&f), (size_t)20);
 	kg_hex(f.p, sl, out->serial);
+	kg_hex_sep(f.p, KG_MIN(cur_len(&f), (size_t)TLS_SERIAL_MAX), ':', true, out->serial_text);
 	struct cursor sigalg, issuer, validity, subject;
 	if (!der_tlv(&tbs, &tag, &sigalg) || tag != 0x30 || !der_tlv(&tbs, &tag, &issuer) || tag != 0x30 ||
 	    !der_tlv(&tbs, &tag, &validity) || tag != 0x30 || !der_tlv(&tbs, &tag, &subject) || tag != 0x30)
@@ -359,6 +361,23 @@ enum cur_status tls_parse_certificate(struct cursor body, struct tls_cert_names 
 	if (!format_name(issuer, &out->issuer) || !format_name(subject, &out->subject))
 		return CUR_INVALID;
 	return CUR_OK;
+}
+
+size_t tls_certificate_chain(struct cursor body, struct cursor *certs, size_t max, bool *more)
+{
+	struct cursor list, cert;
+	size_t n = 0;
+	*more = false;
+	if (!cur_be24_prefixed(&body, &list))
+		return 0;
+	while (!cur_empty(&list) && cur_be24_prefixed(&list, &cert)) {
+		if (n == max) {
+			*more = true;
+			break;
+		}
+		certs[n++] = cert;
+	}
+	return n;
 }
 
 /* ------------------------------------------------------------ cipher suites */

@@ -101,13 +101,24 @@ struct tls_heartbeat {
 enum cur_status tls_parse_heartbeat(struct cursor body, struct tls_heartbeat *hb);
 
 /* Certificate message (TLS <= 1.2): the first certificate's subject and issuer
- * as RFC 4514-like strings ("C=US, O=Example, CN=example.com"), and its serial
- * in hex. Fields absent stay empty. */
+ * as RFC 4514-like strings ("C=US, O=Example, CN=example.com", the RDNs in the
+ * certificate's order, as Suricata prints them), its serial in hex (serial: the
+ * first 20 bytes, lower case, for the tls event; serial_text: Suricata's
+ * tls.cert_serial form, every byte upper case and colon-separated, "00:1A:FF",
+ * up to TLS_SERIAL_MAX bytes). Fields absent stay empty. */
+#define TLS_SERIAL_MAX 32
 struct tls_cert_names {
 	struct strbuf subject, issuer;
 	char serial[2 * 20 + 1];
+	char serial_text[3 * TLS_SERIAL_MAX];
 };
 enum cur_status tls_parse_certificate(struct cursor body, struct tls_cert_names *out);
+
+/* The certificates of a Certificate message (TLS <= 1.2: certificate_list of ASN.1Cert), as
+ * cursors into body (DER, one per certificate, in the order sent): at most max of them into
+ * certs; *more is set when the list holds more. Returns how many were stored; stops at the first
+ * certificate whose length runs past the list. */
+size_t tls_certificate_chain(struct cursor body, struct cursor *certs, size_t max, bool *more);
 
 /* Cipher suites: name and record overhead, for heartbeat length checks. */
 struct tls_cipher_info {

@@ -521,33 +521,75 @@ static void update_kernel_stats(struct capture *c)
 	}
 }
 
-/* On stop, take in what the kernel already captured: TPACKET_V3 hands over a
- * block when it is full or when the read timeout retires it, so read without
- * blocking for two timeouts, or until nothing came for one. */
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Packets taken in by drain() and the newest packet time among them. */
+struct drain_ctx {
+	struct capture *c;
+	int64_t newest_us;
+	uint64_t n;
+};
+
+static void drain_cb(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct drain_ctx *d = (struct drain_ctx *)(void *)user;
+	int64_t us = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+	if (us > d->newest_us)
+		d->newest_us = us;
+	d->n++;
+	live_cb((u_char *)d->c, h, data);
+}
+
+/* On stop, take in everything the kernel captured before the stop. TPACKET_V3 hands a
+ * block over when it is full or when its retire timer closes it, which takes up to two read
+ * timeouts after its first packet (the kernel closes a block that stayed current over a whole
+ * timer period). So read without blocking until a packet stamped after the stop arrives (on a
+ * busy link: every block before it was handed over), or until a read that started two timeouts
+ * and a margin after the last packet came back empty (the last block was retired by then);
+ * a flood is cut off at 5 s. The last read always starts after the quiet period has passed:
+ * a capture thread scheduled late does not end before the kernel retired the block. A stop
+ * seen between two reads leaves pcap_breakloop()'s flag set: the first read here returns
+ * PCAP_ERROR_BREAK and clears it (it used to end the drain there, and the kernel's backlog
+ * was lost). */
 static void drain(struct capture *c)
 {
 	char eb[PCAP_ERRBUF_SIZE];
 	if (pcap_setnonblock(c->live, 1, eb) != 0)
 		return;
-	int tmo = c->cfg.timeout_ms > 0 ? c->cfg.timeout_ms : 100;
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	int64_t last = 0;
+	int64_t tmo = c->cfg.timeout_ms > 0 ? c->cfg.timeout_ms : 100;
+	int64_t quiet = 2 * tmo + 100;
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	struct drain_ctx d = {.c = c, .newest_us = 0, .n = 0};
+	int64_t stop_us = (int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000;
+	int64_t t0 = mono_ms(), last = t0;
 	for (;;) {
-		int rc = pcap_dispatch(c->live, 4096, live_cb, (u_char *)c);
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		int64_t ms = (int64_t)(t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-		if (rc < 0 || ms > 2 * tmo + 50)
+		int64_t before = mono_ms();
+		if (before - t0 > 5000)
+			break; /* a flood, or breaks that keep coming: the drain is bounded */
+		uint64_t had = d.n;
+		int rc = pcap_dispatch(c->live, 4096, drain_cb, (u_char *)&d);
+		if (rc == PCAP_ERROR_BREAK)
+			continue; /* capture_stop()'s pcap_breakloop() left for a read that did not come:
+				   * this call consumed it, the next one reads */
+		if (rc < 0)
 			break;
-		if (rc > 0) {
+		if (d.n > had) {
 			ring_flush(c->ring);
-			last = ms;
-		} else {
-			if (ms - last > tmo + 20)
-				break;
-			struct timespec nap = {0, 5 * 1000000};
-			nanosleep(&nap, NULL);
+			last = mono_ms();
+			if (d.newest_us > stop_us)
+				break; /* the kernel is past the stop */
+			continue;
 		}
+		if (before - last > quiet)
+			break;
+		struct timespec nap = {0, 5 * 1000000};
+		nanosleep(&nap, NULL);
 	}
 	ring_flush(c->ring);
 	update_kernel_stats(c);

@@ -48,6 +48,8 @@ struct usock {
 	bool stop;
 	uint64_t accepted, refused, disconnected, events, dropped;
 	uint64_t blocked;    /* writes that found a consumer's socket full, of consumers gone */
+	uint64_t writer_sends; /* sends done by the writer itself at a half-full queue */
+	size_t peak;         /* most bytes queued for one consumer at once, of consumers gone */
 };
 
 static void wake(struct usock *u)
@@ -62,25 +64,33 @@ static void drop_client(struct usock *u, size_t i)
 {
 	close(u->cl[i].fd);
 	u->blocked += u->cl[i].q.blocked;
+	if (u->cl[i].q.peak > u->peak)
+		u->peak = u->cl[i].q.peak;
 	nb_queue_free(&u->cl[i].q);
 	u->cl[i] = u->cl[--u->ncl];
 	u->disconnected++;
 }
 
+/* Write what consumer i can take now (mu held); false when it broke and was closed. */
+static bool pump_client(struct usock *u, size_t i)
+{
+	struct client *c = &u->cl[i];
+	enum nb_status st = nb_queue_pump(&c->q, c->fd);
+	if (st == NB_BROKEN) {
+		drop_client(u, i);
+		return false;
+	}
+	if (st == NB_DONE)
+		c->lead = 0;
+	return true;
+}
+
 /* Write what each consumer can take now (mu held); closes consumers that broke. */
 static void flush_clients(struct usock *u)
 {
-	for (size_t i = 0; i < u->ncl;) {
-		struct client *c = &u->cl[i];
-		enum nb_status st = nb_queue_pump(&c->q, c->fd);
-		if (st == NB_BROKEN) {
-			drop_client(u, i);
-			continue;
-		}
-		if (st == NB_DONE)
-			c->lead = 0;
-		i++;
-	}
+	for (size_t i = 0; i < u->ncl;)
+		if (pump_client(u, i))
+			i++;
 }
 
 static void *usock_main(void *arg)
@@ -200,6 +210,8 @@ int usock_open(const struct usock_cfg *cfg, enum output_format fmt, unsigned jso
 		u->cfg.max_clients = u->cfg.max_clients ? MAX_CLIENTS_CAP : 16;
 	if (!u->cfg.client_buffer)
 		u->cfg.client_buffer = 4u << 20;
+	if (!u->cfg.drain_set)
+		u->cfg.drain_ms = 10000;
 	u->fmt = fmt;
 	u->json_flags = json_flags;
 	u->lfd = lfd;
@@ -285,13 +297,22 @@ void usock_write(struct usock *u, const uint8_t *event, size_t len)
 	bool need_wake = false;
 	pthread_mutex_lock(&u->mu);
 	u->events++;
-	for (size_t i = 0; i < u->ncl; i++) {
+	for (size_t i = 0; i < u->ncl;) {
 		struct client *c = &u->cl[i];
+		/* A half-full queue: move bytes into the socket now rather than wait for the
+		 * thread, which may not be scheduled in time; only an event that then finds no
+		 * room is an overflow. */
+		if (nb_queue_pending(&c->q) && nb_queue_pending(&c->q) + len > c->q.limit / 2) {
+			u->writer_sends++;
+			if (!pump_client(u, i))
+				continue; /* it broke: closed, the last consumer moved to i */
+		}
 		bool was_idle = !nb_queue_pending(&c->q);
 		if (was_idle)
 			c->lead = 0;
 		else
 			compact(u, c);
+		i++;
 		if (!nb_queue_push(&c->q, event, len)) {
 			c->dropped++;
 			u->dropped++;
@@ -313,28 +334,37 @@ uint64_t usock_dropped(struct usock *u)
 	return n;
 }
 
-static void drain_clients(struct usock *u, int ms)
+static int64_t mono_ms(void)
 {
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Write what is queued until every queue is empty or ms have passed, waiting on the
+ * consumers' sockets (POLLOUT) in between; a consumer that leaves is closed. The
+ * thread is stopped: the caller owns the consumers. */
+static void drain_clients(struct usock *u, uint32_t ms)
+{
+	struct pollfd pf[MAX_CLIENTS_CAP];
+	int64_t end = mono_ms() + ms;
 	for (;;) {
 		flush_clients(u);
-		bool pending = false;
+		nfds_t n = 0;
 		for (size_t i = 0; i < u->ncl; i++)
 			if (nb_queue_pending(&u->cl[i].q))
-				pending = true;
-		struct timespec t;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if (!pending || (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 > ms)
+				pf[n++] = (struct pollfd){.fd = u->cl[i].fd, .events = POLLOUT};
+		int64_t left = end - mono_ms();
+		if (!n || left <= 0)
 			break;
-		poll(NULL, 0, 10);
+		poll(pf, n, (int)(left < 100 ? left : 100));
 	}
 }
 
-void usock_close(struct usock *u)
+uint64_t usock_close(struct usock *u)
 {
 	if (!u)
-		return;
+		return 0;
 	if (u->started) {
 		pthread_mutex_lock(&u->mu);
 		u->stop = true;
@@ -342,18 +372,17 @@ void usock_close(struct usock *u)
 		wake(u);
 		pthread_join(u->thr, NULL);
 	}
-	/* give consumers a second to take what is buffered; then a consumer still
-	 * behind keeps only the event it is in the middle of, and gets one more second
-	 * to finish it */
-	drain_clients(u, 1000);
+	/* give consumers drain_ms to take what is queued; then a consumer still behind
+	 * keeps only the event it is in the middle of, and gets one more second to
+	 * finish it */
+	drain_clients(u, u->cfg.drain_ms);
+	uint64_t unsent = 0;
 	for (size_t i = 0; i < u->ncl; i++) {
 		struct client *c = &u->cl[i];
 		if (nb_queue_pending(&c->q)) {
 			size_t end = event_end_after(u, c);
 			struct strbuf *b = &c->q.buf;
-			uint64_t cut = count_events(u, (const uint8_t *)b->data + end, b->len - end);
-			c->dropped += cut;
-			u->dropped += cut;
+			unsent += count_events(u, (const uint8_t *)b->data + end, b->len - end);
 			b->len = end;
 		}
 	}
@@ -370,6 +399,7 @@ void usock_close(struct usock *u)
 	pthread_mutex_destroy(&u->mu);
 	free(u->path);
 	free(u);
+	return unsent;
 }
 
 void usock_counters(struct usock *u, struct out_counters *g)
@@ -386,5 +416,12 @@ void usock_counters(struct usock *u, struct out_counters *g)
 	for (size_t i = 0; i < u->ncl; i++)
 		blocked += u->cl[i].q.blocked;
 	out_count(g, "send_blocked", blocked);
+	size_t peak = u->peak;
+	for (size_t i = 0; i < u->ncl; i++)
+		if (u->cl[i].q.peak > peak)
+			peak = u->cl[i].q.peak;
+	out_count(g, "client_buffer", u->cfg.client_buffer);
+	out_count(g, "queued_peak", peak);
+	out_count(g, "writer_sends", u->writer_sends);
 	pthread_mutex_unlock(&u->mu);
 }

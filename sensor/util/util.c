@@ -294,15 +294,20 @@ uint16_t kg_inet_checksum(const uint8_t *p, size_t n)
 	return (uint16_t)~sum;
 }
 
-void kg_hex(const uint8_t *p, size_t n, char *buf)
+void kg_hex_sep(const uint8_t *p, size_t n, char sep, bool upper, char *buf)
 {
-	static const char digits[] = "0123456789abcdef";
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
-		buf[2 * i] = digits[p[i] >> 4];
-		buf[2 * i + 1] = digits[p[i] & 15];
+		if (i && sep)
+			buf[o++] = sep;
+		buf[o++] = digits[p[i] >> 4];
+		buf[o++] = digits[p[i] & 15];
 	}
-	buf[2 * n] = '\0';
+	buf[o] = '\0';
 }
+
+void kg_hex(const uint8_t *p, size_t n, char *buf) { kg_hex_sep(p, n, '\0', false, buf); }
 
 /* SipHash-1-3 (Aumasson & Bernstein), written from the published description. */
 #define ROTL64(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))

@@ -80,6 +80,10 @@ uint16_t kg_inet_checksum(const uint8_t *p, size_t n);
 
 /* Lowercase hex of n bytes into buf (needs 2n+1). */
 void kg_hex(const uint8_t *p, size_t n, char *buf);
+/* Hex of n bytes into buf, the byte pairs joined by sep unless it is '\0' ("00:1a:ff"), upper-case
+ * digits when upper; buf needs 3n bytes with a separator (NUL included; "" when n is 0), else
+ * 2n+1. Suricata's tls.cert_serial (':', upper) and tls.cert_fingerprint (':', lower) forms. */
+void kg_hex_sep(const uint8_t *p, size_t n, char sep, bool upper, char *buf);
 
 /* Keyed 64-bit hash (SipHash-1-3); key is per process. */
 uint64_t kg_hash64(const void *p, size_t n, const uint8_t key[16]);

@@ -59,3 +59,59 @@ ev() { events "$1" --no-flows >"$WORK/$(basename "$1").json"; echo "$WORK/$(base
 # jq expressions: the alert sids of a file; the alerts of one sid
 sids() { echo "[.[] | select(.event_type == \"alert\") | .alert.signature_id]"; }
 alert() { echo "[.[] | select(.alert.signature_id == $1)]"; }
+
+# Waiting on events, not on time. A timing-dependent test waits for what it needs to have
+# happened (a consumer has an event, kagami has counted N packets) and never sleeps a fixed
+# time and then asserts; the only clock is a generous bound that fails a run that is stuck:
+# $KAGAMI_TEST_TIMEOUT seconds (default 120) for each wait.
+# wait_for DESCRIPTION CMD [ARGS...]: run CMD every 50 ms until it succeeds.
+wait_for() {
+	local what=$1 t0
+	shift
+	t0=$(date +%s)
+	until "$@"; do
+		[ $(($(date +%s) - t0)) -lt "${KAGAMI_TEST_TIMEOUT:-120}" ] ||
+			fail "waited ${KAGAMI_TEST_TIMEOUT:-120} s for $what"
+		sleep 0.05
+	done
+}
+
+# stats_of FILE [JQ]: the stats events in an event file (msgpack or JSON lines) that may still
+# be being written (a cut last event is left out), one JSON line each; with JQ, those for which
+# it holds (e.g. the supervisor's merged ones: '.stats.worker == null').
+stats_of() {
+	[ -s "$1" ] || return 0
+	if [ "$(head -c 1 "$1")" = "{" ]; then
+		jq -c -R 'fromjson? | select(.event_type == "stats")' "$1" 2>/dev/null
+	else
+		"$KAGAMI_CAT" -t stats "$1" 2>/dev/null
+	fi | jq -c "select(${2:-true})"
+	return 0
+}
+
+# usr1_stats PID FILE [JQ [WHICH]]: ask kagami (PID) for a stats event with SIGUSR1 until one
+# for which the jq condition holds (default: any) is in FILE - its -w file, or what a consumer
+# of its output received - and print that event. WHICH (jq) picks the stats events that
+# count (default all). A round waits up to 2 s for the event it
+# asked for (the -w file is written within the output's flush interval; a consumer may
+# have missed it) before asking again.
+usr1_stats() {
+	local pid=$1 f=$2 cond=${3:-true} which=${4:-true} t0 n k last
+	t0=$(date +%s)
+	while :; do
+		n=$(stats_of "$f" "$which" | wc -l)
+		kill -USR1 "$pid" 2>/dev/null || fail "kagami ($pid) is gone while waiting for a stats event"
+		k=0
+		while [ "$(stats_of "$f" "$which" | wc -l)" -le "$n" ] && [ $k -lt 40 ]; do
+			sleep 0.05
+			k=$((k + 1))
+		done
+		last=$(stats_of "$f" "$which" | tail -n 1)
+		if [ -n "$last" ] && echo "$last" | jq -e "$cond" >/dev/null 2>&1; then
+			echo "$last"
+			return 0
+		fi
+		[ $(($(date +%s) - t0)) -lt "${KAGAMI_TEST_TIMEOUT:-120}" ] ||
+			fail "waited ${KAGAMI_TEST_TIMEOUT:-120} s for a stats event ($cond) in $f; last: $last"
+	done
+}

@@ -1,5 +1,6 @@
 /* test_tls_records.c - TLS wire parsing: record headers (truncated vs invalid), hellos and their
- * extensions, JA3/JA3S strings (GREASE left out), heartbeat headers, certificate names, and the
+ * extensions, JA3/JA3S strings (GREASE left out), heartbeat headers, certificate names, the
+ * certificate chain and the colon-hex forms of tls.cert_serial / tls.cert_fingerprint, and the
  * minimum encrypted heartbeat lengths against Zeek's published table. */
 #include "config.h"
 
@@ -131,6 +132,19 @@ int main(void)
 	CHECK_STR(sb_cstr(&names.issuer), "CN=Issuer CA 1!");
 	CHECK_STR(sb_cstr(&names.subject), "C=JP, CN=www.example.");
 	CHECK_STR(names.serial, "1234");
+	CHECK_STR(names.serial_text, "12:34"); /* tls.cert_serial: upper case, colons */
+	/* the chain: one certificate here; a second one appended to the list; a cut list */
+	struct cursor chain[2];
+	bool more = true;
+	CHECK(tls_certificate_chain(cur_make(certmsg, sizeof(certmsg)), chain, 2, &more) == 1 && !more &&
+	      cur_len(&chain[0]) == 0x53 && cur_data(&chain[0]) == certmsg + 6);
+	static const uint8_t two[] = {0x00, 0x00, 0x0a, 0x00, 0x00, 0x02, 0x30, 0x00, 0x00, 0x00, 0x03, 0x30, 0x01, 0x00};
+	CHECK(tls_certificate_chain(cur_make(two, sizeof(two)), chain, 2, &more) == 1 && !more); /* 2nd runs past */
+	static const uint8_t two_ok[] = {0x00, 0x00, 0x0a, 0x00, 0x00, 0x02, 0x30, 0x00, 0x00, 0x00, 0x02, 0x30, 0x00};
+	CHECK(tls_certificate_chain(cur_make(two_ok, sizeof(two_ok)), chain, 2, &more) == 2 && !more &&
+	      cur_data(&chain[1]) == two_ok + 11);
+	CHECK(tls_certificate_chain(cur_make(two_ok, sizeof(two_ok)), chain, 1, &more) == 1 && more);
+	CHECK(tls_certificate_chain(cur_make(two_ok, 2), chain, 2, &more) == 0);
 	for (size_t n = 0; n + 1 < sizeof(certmsg); n++) {
 		sb_reset(&names.subject);
 		sb_reset(&names.issuer);
@@ -139,5 +153,16 @@ int main(void)
 	sb_free(&names.subject);
 	sb_free(&names.issuer);
 	CHECK_STR(tls_version_name(0x0304), "TLS 1.3");
+	/* Suricata's forms: serial "00:C3:5A:17", fingerprint lower case */
+	char hx[3 * 20];
+	static const uint8_t ser[] = {0x00, 0xc3, 0x5a, 0x17}, fp[] = {0x5e, 0xc6, 0x0f, 0xa0};
+	kg_hex_sep(ser, sizeof(ser), ':', true, hx);
+	CHECK_STR(hx, "00:C3:5A:17");
+	kg_hex_sep(fp, sizeof(fp), ':', false, hx);
+	CHECK_STR(hx, "5e:c6:0f:a0");
+	kg_hex_sep(ser, 1, ':', true, hx);
+	CHECK_STR(hx, "00");
+	kg_hex_sep(ser, 0, ':', true, hx);
+	CHECK_STR(hx, "");
 	return check_done("test_tls_records");
 }

@@ -629,6 +629,9 @@ static const struct pg_scenario *const tables[] = {
 	pg_dns_scenarios,
 	pg_rules_scenarios,
 	pg_http_scenarios,
+	/* new tables go last: pg_udp's IP ID counter runs across the scenarios in this order */
+	pg_probe_scenarios,
+	pg_dns_query_scenarios,
 };
 
 /* scenarios written only when named */

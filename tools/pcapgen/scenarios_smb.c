@@ -846,14 +846,11 @@ static void utf16(struct bb *b, const char *s)
 		u16(b, (uint8_t)*s);
 }
 
-/* SMB 3.0.2 only: NEGOTIATE, SESSION_SETUP (empty security blobs, as after a cached logon), and
- * TREE_CONNECT to a file share; no SMB1 at all. */
-static bool smb2_only(const char *path)
+/* SMB2 NEGOTIATE (SMB 3.0.2 chosen) and SESSION_SETUP with empty security blobs (as after a
+ * cached logon): session 0x0000400000000011. */
+static void smb2_logon(struct sess *s)
 {
-	struct sess s;
-	if (!sess_open(&s, path, "10.10.0.90", 51060, "10.10.0.14", T0 + 9000000))
-		return false;
-	struct bb *b = &s.m;
+	struct bb *b = &s->m;
 	smb2_begin(b, 0, false, 0, 0, 0, 0);
 	u16(b, 36);
 	u16(b, 3);
@@ -866,7 +863,7 @@ static bool smb2_only(const char *path)
 	u16(b, 0x0300);
 	u16(b, 0x0302);
 	smb1_end(b);
-	send_req(&s);
+	send_req(s);
 	size_t at = smb2_begin(b, 0, true, 0, 0, 0, 0);
 	u16(b, 65);
 	u16(b, 1);
@@ -883,7 +880,7 @@ static bool smb2_only(const char *path)
 	u16(b, 0);
 	u32(b, 0);
 	smb1_end(b);
-	send_resp(&s);
+	send_resp(s);
 	at = smb2_begin(b, 1, false, 0, 1, 0, 0);
 	u16(b, 25);
 	u8(b, 0);
@@ -894,34 +891,76 @@ static bool smb2_only(const char *path)
 	u16(b, 0);
 	u64(b, 0);
 	smb1_end(b);
-	send_req(&s);
+	send_req(s);
 	at = smb2_begin(b, 1, true, 0, 1, 0, 0x0000400000000011ULL);
 	u16(b, 9);
 	u16(b, 0);
 	u16(b, (uint16_t)(b->n - at + 4));
 	u16(b, 0);
 	smb1_end(b);
-	send_resp(&s);
-	at = smb2_begin(b, 3, false, 0, 2, 0, 0x0000400000000011ULL);
+	send_resp(s);
+}
+
+/* SMB2 TREE_CONNECT to share (a UNC path) with MessageId msgid, answered with status; a success
+ * gets tree id tid and share_type (1 disk, 2 pipe); an error answer is an error response body. */
+static void smb2_tree(struct sess *s, uint64_t msgid, const char *share, uint32_t status, uint32_t tid,
+		      uint8_t share_type)
+{
+	struct bb *b = &s->m;
+	size_t at = smb2_begin(b, 3, false, 0, msgid, 0, 0x0000400000000011ULL);
 	u16(b, 9);
 	u16(b, 0);
 	size_t po = b->n;
 	u16(b, 0);
 	u16(b, 0);
 	set16(b, po, (uint16_t)(b->n - at));
-	utf16(b, "\\\\10.10.0.14\\projects");
-	set16(b, po + 2, (uint16_t)(2 * strlen("\\\\10.10.0.14\\projects")));
+	utf16(b, share);
+	set16(b, po + 2, (uint16_t)(2 * strlen(share)));
 	smb1_end(b);
-	send_req(&s);
-	smb2_begin(b, 3, true, 0, 2, 5, 0x0000400000000011ULL);
-	u16(b, 16);
-	u8(b, 1);
-	u8(b, 0);
-	u32(b, 0);
-	u32(b, 0);
-	u32(b, 0x001f01ff);
+	send_req(s);
+	smb2_begin(b, 3, true, status, msgid, status ? 0 : tid, 0x0000400000000011ULL);
+	if (status) {
+		u16(b, 9);
+		u8(b, 0);
+		u8(b, 0);
+		u32(b, 0);
+		u8(b, 0);
+	} else {
+		u16(b, 16);
+		u8(b, share_type);
+		u8(b, 0);
+		u32(b, 0);
+		u32(b, 0);
+		u32(b, 0x001f01ff);
+	}
 	smb1_end(b);
-	send_resp(&s);
+	send_resp(s);
+}
+
+/* SMB 3.0.2 only: NEGOTIATE, SESSION_SETUP, and TREE_CONNECT to a file share; no SMB1 at all. */
+static bool smb2_only(const char *path)
+{
+	struct sess s;
+	if (!sess_open(&s, path, "10.10.0.90", 51060, "10.10.0.14", T0 + 9000000))
+		return false;
+	smb2_logon(&s);
+	smb2_tree(&s, 2, "\\\\10.10.0.14\\projects", 0, 5, 1);
+	pg_tcp_close(&s.tcp, PG_C2S);
+	pg_close(&s.w);
+	return true;
+}
+
+/* Tree connects for smb.named_pipe and smb.share: IPC$ (answered as a pipe), the disk share
+ * finance, and the share vault, refused (STATUS_BAD_NETWORK_NAME). */
+static bool smb2_trees(const char *path)
+{
+	struct sess s;
+	if (!sess_open(&s, path, "10.10.0.91", 51070, "10.10.0.15", T0 + 9500000))
+		return false;
+	smb2_logon(&s);
+	smb2_tree(&s, 2, "\\\\10.10.0.15\\IPC$", 0, 1, 2);
+	smb2_tree(&s, 3, "\\\\10.10.0.15\\finance", 0, 6, 1);
+	smb2_tree(&s, 4, "\\\\10.10.0.15\\vault", 0xc00000ccu, 0, 0);
 	pg_tcp_close(&s.tcp, PG_C2S);
 	pg_close(&s.w);
 	return true;
@@ -938,5 +977,6 @@ const struct pg_scenario pg_smb_scenarios[] = {
 	{"smb-eternalchampion", "EternalChampion TRANSACTION_SECONDARY racing a complete TRANSACTION", eternalchampion},
 	{"smb-benign-smb1", "benign SMB1 named pipe and TRANS2 with Multiplex IDs 81 and 65 (trap)", benign_smb1},
 	{"smb-smb2-only", "benign SMB 3.0.2 negotiate, session setup, tree connect", smb2_only},
+	{"smb-trees", "SMB2 tree connects to IPC$ (a pipe), a disk share and a refused share", smb2_trees},
 	{NULL, NULL, NULL},
 };

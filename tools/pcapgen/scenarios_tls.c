@@ -200,16 +200,21 @@ static void der_name(struct bb *b, const char *country, const char *org, const c
 	der(b, 0x30, &name);
 }
 
-/* A self-made X.509 certificate: enough structure for the subject and issuer. */
-static void certificate_msg(struct bb *out, const char *cn)
+/* A self-made X.509 certificate (DER into cert): enough structure for the subject, issuer and
+ * serial; each name is C, O, CN. */
+struct cert_opts {
+	const uint8_t *serial;
+	size_t nserial;
+	const char *issuer_org, *issuer_cn, *org, *cn;
+};
+
+static void cert_der(struct bb *cert, const struct cert_opts *o)
 {
 	struct bb tbs = {.n = 0}, v = {.n = 0}, vv = {.n = 0}, serial = {.n = 0}, alg = {.n = 0}, algc = {.n = 0};
 	u8(&vv, 2);
 	der(&v, 0x02, &vv);
 	der(&tbs, 0xa0, &v);
-	u8(&serial, 0x0a);
-	u8(&serial, 0x1b);
-	u8(&serial, 0x2c);
+	put(&serial, o->serial, o->nserial);
 	der(&tbs, 0x02, &serial);
 	static const uint8_t sha256rsa[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b};
 	struct bb oid = {.n = 0};
@@ -217,28 +222,46 @@ static void certificate_msg(struct bb *out, const char *cn)
 	der(&algc, 0x06, &oid);
 	der(&alg, 0x30, &algc);
 	put(&tbs, alg.b, alg.n);
-	der_name(&tbs, "JP", "Kagami Test CA", "Kagami Test Root");
+	der_name(&tbs, "JP", o->issuer_org, o->issuer_cn);
 	struct bb validity = {.n = 0}, t1 = {.n = 0}, vc = {.n = 0};
 	put(&t1, "230101000000Z", 13);
 	der(&vc, 0x17, &t1);
 	der(&vc, 0x17, &t1);
 	der(&validity, 0x30, &vc);
 	put(&tbs, validity.b, validity.n);
-	der_name(&tbs, "JP", "Kagami Test", cn);
-	struct bb cert = {.n = 0}, certc = {.n = 0}, sig = {.n = 0};
+	der_name(&tbs, "JP", o->org, o->cn);
+	struct bb certc = {.n = 0}, sig = {.n = 0};
 	der(&certc, 0x30, &tbs);
 	put(&certc, alg.b, alg.n);
 	u8(&sig, 0);
 	for (int i = 0; i < 64; i++)
 		u8(&sig, (uint8_t)(i * 7));
 	der(&certc, 0x03, &sig);
-	der(&cert, 0x30, &certc);
+	der(cert, 0x30, &certc);
+}
+
+/* A Certificate handshake message carrying the chain certs[0..n). */
+static void certificate_chain_msg(struct bb *out, const struct cert_opts *certs, int n)
+{
 	struct bb body = {.n = 0};
-	size_t l = len_open(&body, 3), l1 = len_open(&body, 3);
-	put(&body, cert.b, cert.n);
-	len_close(&body, l1, 3);
+	size_t l = len_open(&body, 3);
+	for (int i = 0; i < n; i++) {
+		struct bb cert = {.n = 0};
+		cert_der(&cert, &certs[i]);
+		size_t l1 = len_open(&body, 3);
+		put(&body, cert.b, cert.n);
+		len_close(&body, l1, 3);
+	}
 	len_close(&body, l, 3);
 	handshake(out, 11, &body);
+}
+
+/* One certificate for cn, issued by the test root. */
+static void certificate_msg(struct bb *out, const char *cn)
+{
+	static const uint8_t serial[] = {0x0a, 0x1b, 0x2c};
+	struct cert_opts o = {serial, sizeof(serial), "Kagami Test CA", "Kagami Test Root", "Kagami Test", cn};
+	certificate_chain_msg(out, &o, 1);
 }
 
 static void server_hello_done(struct bb *out)
@@ -536,6 +559,55 @@ static bool hb_anomalies(const char *path)
 	return true;
 }
 
+/* Two TLS 1.2 sessions for the TLS inspection buffers. The first: SNI shop.kagami-test.example and
+ * a chain of two certificates (the leaf, serial 00:C3:5A:17, issued by Kagami Issuing CA; that CA,
+ * issued by Kagami Test Root). The near miss: a TLS 1.1 session on port 8443 with other ciphers
+ * (another JA3), SNI shop.kagami-test.other and one certificate (serial 00:C3:5A:18) from Other CA. */
+static bool tls_chain(const char *path)
+{
+	struct pg_writer w;
+	if (!pg_open(&w, path, 1))
+		return false;
+	static const uint8_t s1[] = {0x00, 0xc3, 0x5a, 0x17}, s2[] = {0x10, 0x01}, s3[] = {0x00, 0xc3, 0x5a, 0x18};
+	const struct cert_opts chain[] = {
+		{s1, sizeof(s1), "Kagami Test CA", "Kagami Issuing CA", "Kagami Shop", "shop.kagami-test.example"},
+		{s2, sizeof(s2), "Kagami Test CA", "Kagami Test Root", "Kagami Test CA", "Kagami Issuing CA"},
+	};
+	const struct cert_opts other = {s3, sizeof(s3), "Other CA", "Other Issuing CA", "Other Shop",
+					"shop.kagami-test.other"};
+	static const uint16_t suites2[] = {0x002f, 0x0035, 0x000a};
+	for (int k = 0; k < 2; k++) {
+		struct tls_sess s;
+		uint16_t ver = k == 0 ? 0x0303 : 0x0302;
+		open_session(&s, &w, k == 0 ? "10.0.0.30" : "10.0.0.31", k == 0 ? "198.51.100.7" : "198.51.100.8",
+			     k == 0 ? 443 : 8443, T0 + 8000000 + (uint64_t)k * 1000000, ver, k == 0 ? 0xc013 : 0x002f);
+		struct bb ch = {.n = 0}, rec = {.n = 0};
+		struct hello_opts o = {.version = ver, .ciphers = k == 0 ? cbc_suites : suites2, .nciphers = k == 0 ? 5 : 3,
+				       .sni = k == 0 ? "shop.kagami-test.example" : "shop.kagami-test.other",
+				       .alpn = "http/1.1"};
+		client_hello(&ch, &o);
+		record(&rec, 22, 0x0301, ch.b, ch.n);
+		pg_tcp_send(&s.tcp, PG_C2S, rec.b, rec.n);
+		struct bb flight = {.n = 0}, sh = {.n = 0}, cert = {.n = 0}, done = {.n = 0};
+		server_hello(&sh, ver, s.cipher, false, false);
+		if (k == 0)
+			certificate_chain_msg(&cert, chain, 2);
+		else
+			certificate_chain_msg(&cert, &other, 1);
+		server_hello_done(&done);
+		record(&flight, 22, ver, sh.b, sh.n);
+		record(&flight, 22, ver, cert.b, cert.n);
+		record(&flight, 22, ver, done.b, done.n);
+		pg_tcp_send(&s.tcp, PG_S2C, flight.b, flight.n);
+		finish_handshake(&s);
+		appdata(&s, PG_C2S, 300);
+		appdata(&s, PG_S2C, 1200);
+		pg_tcp_close(&s.tcp, PG_C2S);
+	}
+	pg_close(&w);
+	return true;
+}
+
 const struct pg_scenario pg_tls_scenarios[] = {
 	{"tls-hb-anomalies", "cleartext scan request, unknown heartbeat type, unsolicited response", hb_anomalies},
 	{"tls-hb-clear-vulnerable", "cleartext Heartbleed probe answered with 16 KiB in two records", hb_clear_vulnerable},
@@ -545,6 +617,7 @@ const struct pg_scenario pg_tls_scenarios[] = {
 	{"tls-hb-not-negotiated", "encrypted heartbeat without the extension", hb_not_negotiated},
 	{"tls-hb-benign", "negotiated, well-formed, answered heartbeats after application data", hb_benign},
 	{"tls-13", "TLS 1.3 handshake with GREASE and ALPN, ClientHello in 9-byte segments", tls13},
+	{"tls-chain", "TLS 1.2 with SNI and a two-certificate chain; a TLS 1.1 near miss on 8443", tls_chain},
 	{NULL, NULL, NULL},
 };
 
