@@ -63,6 +63,7 @@ void detect_free(struct detect *d)
 		}
 	}
 	free(d->events);
+	free(d->rule_app);
 	free(d->ipo.rules);
 	free(d->ipo.sets);
 	free(d->ipo.bidir);
@@ -111,6 +112,10 @@ bool detect_fp_weak(const struct rule *r, bool *anchored)
 	if (r->fp_op < 0 || r->lists[r->ops[r->fp_op].list].kind != 0)
 		return false;
 	const struct rule_op *op = &r->ops[r->fp_op];
+	if (r->fp_direct) {
+		*anchored = true; /* a common pattern at a few fixed positions (rules.h fp_direct) */
+		return true;
+	}
 	if (op->u.content.len >= DETECT_MIN_FP)
 		return false;
 	*anchored = !op->u.content.relative && op->u.content.has_depth && op->u.content.depth.var < 0 &&
@@ -233,6 +238,51 @@ static struct mpm *map_prefilter(struct gbuild *b, const uint32_t *sel, size_t n
 	return m;
 }
 
+/* Set the bits of the payload sizes (0..65535) r's dsize accepts: one or two intervals, marked
+ * as ranges (a loop over every size per rule made this the largest part of building the groups). */
+static void mark_range(uint8_t *bits, uint32_t a, uint32_t b)
+{
+	if (b > 65535)
+		b = 65535;
+	for (; a <= b && a % 8; a++)
+		bits[a / 8] |= (uint8_t)(1u << (a % 8));
+	if (a > b)
+		return;
+	if (b - a + 1 >= 8) {
+		uint32_t whole = (b - a + 1) / 8;
+		memset(bits + a / 8, 0xff, whole);
+		a += whole * 8;
+	}
+	for (; a <= b; a++)
+		bits[a / 8] |= (uint8_t)(1u << (a % 8));
+}
+
+static void dsize_mark(uint8_t *sizes, const struct rule *r)
+{
+	uint32_t lo = r->dsize_lo, hi = r->dsize_hi;
+	switch (r->dsize_op) {
+	case 0:
+		mark_range(sizes, lo, lo);
+		break;
+	case 1:
+		if (lo)
+			mark_range(sizes, 0, lo - 1);
+		break;
+	case 2:
+		mark_range(sizes, lo + 1, 65535);
+		break;
+	case 3:
+		if (hi > lo + 1)
+			mark_range(sizes, lo + 1, hi - 1);
+		break;
+	default:
+		if (lo)
+			mark_range(sizes, 0, lo - 1);
+		mark_range(sizes, lo + 1, 65535);
+		break;
+	}
+}
+
 /* Make a group of the rules in list (sorted; duplicates allowed): member bitset, the rules
  * without a fast pattern as always-candidates. Returns its index. */
 static uint16_t make_group(struct gbuild *b, const uint32_t *list, size_t n)
@@ -260,15 +310,7 @@ static uint16_t make_group(struct gbuild *b, const uint32_t *list, size_t n)
 			g->nfp++;
 		if (fp && r->has_dsize && r->path == PATH_PACKET) {
 			g->nfp_dsize++;
-			for (uint32_t x = 0; x < 65536; x++) {
-					bool ok = r->dsize_op == 0   ? x == r->dsize_lo
-						  : r->dsize_op == 1 ? x < r->dsize_lo
-						  : r->dsize_op == 2 ? x > r->dsize_lo
-						  : r->dsize_op == 3 ? x > r->dsize_lo && x < r->dsize_hi
-								     : x != r->dsize_lo;
-					if (ok)
-						sizes[x / 8] |= (uint8_t)(1u << (x % 8));
-				}
+			dsize_mark(sizes, r);
 		}
 		g->member[r->index / 64] |= 1ULL << (r->index % 64);
 		g->nrules++;
@@ -732,6 +774,10 @@ int detect_build(struct rule_set *rs, int mpm_kind, char *errbuf, size_t errlen)
 			u32_push(&ev, (uint32_t)i);
 	d->events = ev.v;
 	d->nevents = ev.n;
+	d->rule_app = kg_malloc((rs->n ? rs->n : 1) * sizeof(uint16_t), "rule apps");
+	for (size_t i = 0; i < rs->n; i++)
+		d->rule_app[i] = rs->rules[i]->app_ix;
+	d->mem += rs->n * sizeof(uint16_t);
 	build_iponly(&b);
 	compile_all(&b);
 	d->mem += 16 * 65536 * sizeof(uint16_t);

@@ -14,7 +14,7 @@
 #include "rules.h"
 
 enum { DC_TCP = 0, DC_UDP, DC_ICMP, DC_OTHER, DC__COUNT };
-#define DETECT_MIN_FP 4            /* shorter fast patterns stay out of the payload prefilters */
+#define DETECT_MIN_FP RULE_FP_MIN  /* shorter fast patterns stay out of the payload prefilters */
 #define DETECT_MAX_ANCHOR 64       /* an anchored short pattern is checked directly when its window is this small */
 #define DETECT_MAX_PORT_GROUPS 64 /* own groups per (path, transport, direction); the rest share one */
 
@@ -28,8 +28,9 @@ struct sgh {
 	uint64_t *member;          /* bitset over rule indexes */
 	const struct mpm *mpm;     /* the map's prefilter (owned by detect.mpms) */
 	uint32_t nfp, nfp_dsize;   /* its prefiltered rules without and with dsize */
-	/* rules whose fast pattern is too short for the prefilter (under DETECT_MIN_FP bytes) but
-	 * anchored (offset and depth): checked directly at their few positions */
+	/* rules whose fast pattern is too short for the prefilter (under DETECT_MIN_FP bytes) or
+	 * common (rules.h fp_direct) but anchored (offset and depth): checked directly at their
+	 * few positions */
 	uint32_t *anch;
 	size_t nanch;
 	size_t nrules;
@@ -75,6 +76,7 @@ struct detect {
 	uint32_t *events;                  /* app-layer-event rules */
 	size_t nevents;
 	struct iponly ipo;
+	uint16_t *rule_app;                /* rule index -> its app_ix (the packet pass's app filter) */
 	struct mpm **mpms;                 /* the payload prefilters (one per map) */
 	size_t nmpms;
 	/* figures for the stats event */
@@ -86,7 +88,7 @@ void detect_free(struct detect *d);
 /* Build rs->det; errbuf says why it failed. */
 int detect_build(struct rule_set *rs, int mpm_kind, char *errbuf, size_t errlen);
 
-/* Is r's fast pattern kept out of the payload prefilter (too short)? Anchored (*anchored): a
+/* Is r's fast pattern kept out of the payload prefilter (too short, or fp_direct)? Anchored (*anchored): a
  * direct check at its positions replaces it; else r is always a candidate of its groups. */
 bool detect_fp_weak(const struct rule *r, bool *anchored);
 

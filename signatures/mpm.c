@@ -1,5 +1,6 @@
-/* mpm.c - multi-pattern matcher: Hyperscan or the own Aho-Corasick (see mpm.h). Hyperscan's API:
- * hs_compile_lit_multi, hs_scan, hs_alloc_scratch (Hyperscan 5.2+ developer reference). */
+/* mpm.c - multi-pattern matcher: Hyperscan or the own Aho-Corasick (see mpm.h), with the
+ * Hyperscan database cache. Hyperscan's API: hs_compile_lit_multi, hs_scan, hs_alloc_scratch,
+ * hs_serialize_database, hs_deserialize_database (Hyperscan 5.2+ developer reference). */
 #include "config.h"
 
 #include "mpm.h"
@@ -7,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #ifdef HAVE_HYPERSCAN
 #include <hs/hs.h>
@@ -43,6 +46,7 @@ struct mpm {
 #endif
 	size_t mem;
 	bool compiled;
+	bool cached;           /* the Hyperscan database came from the cache directory */
 	bool bulk;             /* scans packet and stream data: Hyperscan whatever its size */
 };
 
@@ -197,6 +201,75 @@ void mpm_add(struct mpm *m, const uint8_t *p, size_t n, bool nocase, uint32_t id
 		rehash(m, m->hcap * 2);
 }
 
+#ifdef HAVE_HYPERSCAN
+/* The Hyperscan database cache (KAGAMI_HS_CACHE=DIR, read at each build): a database compiled
+ * once is stored as DIR/kagami-hs-KEY.db (hs_serialize_database) and read back
+ * (hs_deserialize_database) by later builds of the same pattern set. KEY hashes the Hyperscan
+ * version and every pattern, flag and id in order; a file that does not deserialize (truncated,
+ * another platform) is ignored and replaced. The directory must be trusted: a database there is
+ * used as it is. */
+#define MPM_CACHE_MAX_BYTES (512u << 20)
+
+static void cache_path(char *out, size_t outlen, const char *dir, const char *const *exprs,
+		       const unsigned *flags, const size_t *lens, size_t n)
+{
+	uint64_t h1 = 1469598103934665603ULL, h2 = 0x9e3779b97f4a7c15ULL;
+#define MIX(b)                                                                    \
+	do {                                                                          \
+		h1 = (h1 ^ (uint8_t)(b)) * 1099511628211ULL;                             \
+		h2 = (h2 ^ (uint8_t)(b)) * 0x100000001b3ULL + 0x632be59bd9b4e019ULL;     \
+	} while (0)
+	for (const char *v = hs_version(); *v; v++)
+		MIX(*v);
+	for (size_t i = 0; i < n; i++) {
+		for (int k = 0; k < 8; k++)
+			MIX(lens[i] >> (8 * k));
+		MIX(flags[i]);
+		for (size_t k = 0; k < lens[i]; k++)
+			MIX(exprs[i][k]);
+	}
+#undef MIX
+	snprintf(out, outlen, "%s/kagami-hs-%016llx%016llx.db", dir, (unsigned long long)h1, (unsigned long long)h2);
+}
+
+static hs_database_t *cache_load(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct stat st;
+	hs_database_t *db = NULL;
+	if (fstat(fileno(f), &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size <= MPM_CACHE_MAX_BYTES) {
+		size_t n = (size_t)st.st_size;
+		char *buf = kg_malloc(n, "prefilter cache");
+		if (fread(buf, 1, n, f) != n || hs_deserialize_database(buf, n, &db) != HS_SUCCESS)
+			db = NULL;
+		free(buf);
+	}
+	fclose(f);
+	return db;
+}
+
+/* Best effort: a cache that cannot be written costs the next build its time, nothing else. */
+static void cache_store(const char *path, const hs_database_t *db)
+{
+	char *bytes = NULL;
+	size_t n = 0;
+	if (hs_serialize_database(db, &bytes, &n) != HS_SUCCESS)
+		return;
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.%ld.%p.tmp", path, (long)getpid(), (const void *)db);
+	FILE *f = fopen(tmp, "wb");
+	if (f) {
+		bool ok = fwrite(bytes, 1, n, f) == n;
+		ok = fclose(f) == 0 && ok;
+		if (!ok || rename(tmp, path) != 0)
+			(void)unlink(tmp);
+	}
+	free(bytes);
+}
+#endif
+
 int mpm_compile(struct mpm *m, char *errbuf, size_t errlen)
 {
 	if (m->compiled)
@@ -242,9 +315,21 @@ int mpm_compile(struct mpm *m, char *errbuf, size_t errlen)
 				flags[i] = HS_FLAG_SINGLEMATCH | (m->pats[i].nocase ? HS_FLAG_CASELESS : 0);
 				ids[i] = (unsigned)i;
 			}
+			const char *dir = getenv("KAGAMI_HS_CACHE");
+			char path[4096] = "";
+			if (dir && *dir) {
+				cache_path(path, sizeof(path), dir, exprs, flags, lens, m->n);
+				m->db = cache_load(path);
+				m->cached = m->db != NULL;
+			}
 			hs_compile_error_t *ce = NULL;
-			hs_error_t rc = hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)m->n, HS_MODE_BLOCK, NULL,
-							     &m->db, &ce);
+			hs_error_t rc = HS_SUCCESS;
+			if (!m->db) {
+				rc = hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)m->n, HS_MODE_BLOCK, NULL, &m->db,
+							  &ce);
+				if (rc == HS_SUCCESS && path[0])
+					cache_store(path, m->db);
+			}
 			free(exprs);
 			free(flags);
 			free(ids);
@@ -280,6 +365,7 @@ int mpm_compile(struct mpm *m, char *errbuf, size_t errlen)
 size_t mpm_patterns(const struct mpm *m) { return m->n; }
 size_t mpm_memory(const struct mpm *m) { return m->mem; }
 int mpm_kind_of(const struct mpm *m) { return m->kind; }
+bool mpm_cached(const struct mpm *m) { return m->cached; }
 void mpm_set_bulk(struct mpm *m) { m->bulk = true; }
 
 struct mpm_scratch *mpm_scratch_new(void) { return kg_calloc(1, sizeof(struct mpm_scratch), "prefilter scratch"); }

@@ -30,6 +30,10 @@ int mpm_compile(struct mpm *m, char *errbuf, size_t errlen);
 size_t mpm_patterns(const struct mpm *m);
 size_t mpm_memory(const struct mpm *m);
 int mpm_kind_of(const struct mpm *m);
+/* With KAGAMI_HS_CACHE=DIR in the environment, Hyperscan databases are stored in DIR once
+ * compiled and read from there by later builds of the same patterns (mpm.c). True when m's
+ * database was read from DIR. */
+bool mpm_cached(const struct mpm *m);
 /* The matcher scans packet and stream data (not short transaction buffers). */
 void mpm_set_bulk(struct mpm *m);
 

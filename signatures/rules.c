@@ -2755,6 +2755,142 @@ static bool iponly_ok(const struct rule *r)
 	return true;
 }
 
+/* ---------------------------------------------------------------- fast pattern */
+
+/* Byte strings frequent in ordinary traffic: a fast pattern made of them hits on every SMB
+ * message or HTTP exchange. */
+static const struct {
+	const char *w;
+	size_t n;
+} common_words[] = {
+	{"SMB", 3}, {"HTTP/1.", 7}, {"\r\nHost: ", 8},
+	{"GET /", 5}, {"POST /", 6}, {"\r\n\r\n", 4},
+};
+
+unsigned rule_pattern_strength(const uint8_t *p, size_t n, bool nocase)
+{
+	if (n > RULE_FP_SCORED)
+		n = RULE_FP_SCORED;
+	bool covered[RULE_FP_SCORED] = {false};
+	for (size_t w = 0; w < sizeof(common_words) / sizeof(common_words[0]); w++) {
+		size_t wn = common_words[w].n;
+		const uint8_t *wp = (const uint8_t *)common_words[w].w;
+		for (size_t i = 0; i + wn <= n; i++) {
+			size_t k = 0;
+			while (k < wn && (nocase ? tolower(p[i + k]) == tolower(wp[k]) : p[i + k] == wp[k]))
+				k++;
+			if (k == wn)
+				for (k = 0; k < wn; k++)
+					covered[i + k] = true;
+		}
+	}
+	bool seen[256] = {false};
+	unsigned s = 0, distinct = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = nocase ? (uint8_t)tolower(p[i]) : p[i];
+		bool first = !seen[c];
+		if (first)
+			distinct++;
+		seen[c] = true;
+		if (covered[i])
+			continue;
+		if (c == 0)
+			s += first ? 1 : 0;
+		else if (!first)
+			s += 1;
+		else if (isalpha(c))
+			s += 3;
+		else if (isprint(c) || c == 0x01 || c == 0xff)
+			s += 4;
+		else
+			s += 6;
+	}
+	return distinct <= 1 ? 1 : s;
+}
+
+/* Can content op be checked at a few fixed positions of the buffer (not relative, constant
+ * offset and depth), with at most maxpos start positions? */
+static bool content_anchored(const struct rule_op *op, size_t maxpos)
+{
+	if (op->u.content.relative || !op->u.content.has_depth || op->u.content.depth.var >= 0 ||
+	    (op->u.content.has_offset && op->u.content.offset.var >= 0))
+		return false;
+	return (size_t)op->u.content.depth.v < op->u.content.len + maxpos;
+}
+
+/* The fast pattern of r. A tx rule: the fast_pattern content, else the longest positive content
+ * of the buffers it is prefiltered on (its payload contents are checked, not prefiltered). A
+ * payload rule: by rarity (rule_pattern_strength), as Suricata's fast-pattern priority: the
+ * fast_pattern content unless it is a common pattern of RULE_FP_MIN bytes or more and another
+ * content is not; else the rarest content that is not common (ties: the longest); else the
+ * rarest of the common contents and of the short ones anchored within RULE_FP_WINDOW
+ * positions (ties: an anchored one, then the longest; a common anchored one is then checked at
+ * its positions, fp_direct); else (only short unanchored contents) the longest.
+ * Any positive content is a sound prefilter; the choice only changes speed. */
+static void choose_fp(struct rule *r, bool tx)
+{
+	r->fp_op = -1;
+	r->fp_direct = false;
+	int expl = -1, longest = -1, good = -1, weak = -1;
+	unsigned sgood = 0, sweak = 0;
+	bool weak_anch = false;
+	size_t best = 0;
+	for (size_t i = 0; i < r->nops; i++) {
+		struct rule_op *op = &r->ops[i];
+		if (op->kind != OP_CONTENT || op->u.content.neg)
+			continue;
+		if (tx && r->lists[op->list].kind == 0)
+			continue;
+		if (op->u.content.fast_pattern && expl < 0)
+			expl = (int)i;
+		if (op->u.content.len > best) {
+			best = op->u.content.len;
+			longest = (int)i;
+		}
+		if (tx)
+			continue;
+		size_t len = op->u.content.len;
+		unsigned sc = rule_pattern_strength(op->u.content.pat, len, op->u.content.nocase);
+		if (len >= RULE_FP_MIN && sc >= RULE_FP_POOR) {
+			if (good < 0 || sc > sgood || (sc == sgood && len > r->ops[good].u.content.len)) {
+				good = (int)i;
+				sgood = sc;
+			}
+			continue;
+		}
+		/* common or short: the rarest, an anchored one first on a tie, then the longest */
+		bool anch = content_anchored(op, RULE_FP_WINDOW);
+		if (!anch && len < RULE_FP_MIN)
+			continue;
+		if (weak < 0 || sc > sweak ||
+		    (sc == sweak && (anch > weak_anch || (anch == weak_anch && len > r->ops[weak].u.content.len)))) {
+			weak = (int)i;
+			sweak = sc;
+			weak_anch = anch;
+		}
+	}
+	if (tx) {
+		r->fp_op = expl >= 0 ? expl : longest;
+		return;
+	}
+	if (expl >= 0) {
+		const struct rule_op *e = &r->ops[expl];
+		if (e->u.content.len < RULE_FP_MIN || good < 0 ||
+		    rule_pattern_strength(e->u.content.pat, e->u.content.len, e->u.content.nocase) >= RULE_FP_POOR) {
+			r->fp_op = expl; /* the author's choice, unless it is common and a rarer one exists */
+			return;
+		}
+	}
+	if (good >= 0) {
+		r->fp_op = good;
+	} else if (weak >= 0) {
+		r->fp_op = weak;
+		r->fp_direct = weak_anch && r->ops[weak].u.content.len >= RULE_FP_MIN;
+	} else {
+		r->fp_op = longest;
+	}
+}
+
 /* The tx rule r in direction d: the progress bits it waits for, 0 when it cannot run in d. */
 static uint32_t tx_progress(const struct rule_set *rs, const struct rule *r, enum flow_dir d)
 {
@@ -2866,25 +3002,7 @@ static int finish_rule(struct pctx *p, struct rule *r)
 	}
 	if (tx && r->app[0] && strcmp(r->app, r->tx_app) != 0 && strcmp(r->app, "dcerpc") != 0)
 		return perr(p, NULL, "header protocol '%s' but buffers of '%s'", r->app, r->tx_app);
-	/* the fast pattern: the fast_pattern content, else the longest positive content, taken from
-	 * the buffers a tx rule is prefiltered on (its payload contents are checked, not prefiltered) */
-	r->fp_op = -1;
-	size_t best = 0;
-	for (size_t i = 0; i < r->nops; i++) {
-		struct rule_op *op = &r->ops[i];
-		if (op->kind != OP_CONTENT || op->u.content.neg)
-			continue;
-		if (tx && r->lists[op->list].kind == 0)
-			continue;
-		if (op->u.content.fast_pattern) {
-			r->fp_op = (int)i;
-			break;
-		}
-		if (op->u.content.len > best) {
-			best = op->u.content.len;
-			r->fp_op = (int)i;
-		}
-	}
+	choose_fp(r, tx);
 	r->needs_payload = r->has_dsize;
 	for (int l = 0; l < r->nlists; l++)
 		if (!r->lists[l].kind)

@@ -274,6 +274,8 @@ struct rule {
 	struct rule_list lists[RULE_MAX_LISTS];
 	uint8_t nlists;
 	int fp_op;                 /* content op used as fast pattern, -1 = none */
+	bool fp_direct;            /* the fast pattern is common (rule_pattern_strength below
+				    * RULE_FP_POOR) but anchored: checked at its few positions, not prefiltered */
 	uint8_t nvars;             /* byte_extract variables */
 	uint32_t flow;             /* RF_* */
 	bool has_dsize;
@@ -375,6 +377,16 @@ int rule_set_compile(struct rule_set *rs, char *errbuf, size_t errlen);
 uint8_t rule_severity(const struct rule_set *rs, const struct rule *r);
 /* The app protocol table of rule headers: index of name (1..), 0 = unknown. */
 uint16_t rule_app_index(const char *name);
+/* How rare a prefilter pattern p[0..n) is likely to be in traffic (higher = rarer), after
+ * Suricata's fast-pattern strength: each distinct byte counts (letters 3, other printable bytes
+ * and 0x01/0xff 4, the rest 6), a repeat 1; a zero byte 1 and its repeats nothing; a pattern of
+ * one byte value 1; the bytes of a common protocol word in it (SMB headers, HTTP request and
+ * status lines) nothing. Only the first RULE_FP_SCORED bytes count (the prefilter's prefix). */
+#define RULE_FP_SCORED 32
+#define RULE_FP_POOR 10            /* a strength below this: the pattern is common */
+#define RULE_FP_MIN 4              /* shorter contents are not prefiltered (detect.h DETECT_MIN_FP) */
+#define RULE_FP_WINDOW 16          /* a common pattern is checked directly within this many positions */
+unsigned rule_pattern_strength(const uint8_t *p, size_t n, bool nocase);
 const char *rule_app_name(uint16_t ix);
 size_t rule_app_count(void);
 

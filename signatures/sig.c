@@ -69,7 +69,7 @@ struct sig_flow {
 };
 
 struct sig_stats {
-	uint64_t packets, stream_chunks, stream_chunks_skipped, evaluated, candidates, alerts, suppressed, step_limit, passed;
+	uint64_t packets, stream_chunks, stream_chunks_skipped, evaluated, candidates, app_filtered, alerts, suppressed, step_limit, passed;
 	uint64_t flow_states, flow_states_active, flow_states_capped, reloads, reload_failures;
 	uint64_t deferred, deferred_truncated, tx_views, tx_rules_run, iponly_checks, pcre_match_limit, pcre_depth_limit;
 	uint64_t xform_truncated, tx_overflows;
@@ -93,6 +93,10 @@ struct sig {
 	uint32_t *fired;             /* per rule: epoch when it alerted or matched (per chunk) */
 	uint32_t epoch, fepoch;
 	const uint64_t *cur_member;  /* the group a prefilter hit must belong to */
+	/* a prefilter hit of a rule naming an app protocol other than the flow's (cur_app) is no
+	 * candidate (detect.rule_app; NULL = no filter) */
+	const uint16_t *cur_apps;
+	uint16_t cur_app;
 	uint32_t acc[SIG_CARRY];     /* the prefilter candidates of the chunk being inspected */
 	size_t nacc;
 	bool acc_all, acc_on;
@@ -1245,6 +1249,30 @@ static bool eval_rule(struct sig *s, const struct rule *r, const struct insp *in
 	return true;
 }
 
+/* Remember candidate id of the chunk being inspected for the next join pass. */
+static void acc_add(struct sig *s, uint32_t id)
+{
+	if (!s->acc_on)
+		return;
+	size_t k;
+	for (k = 0; k < s->nacc && s->acc[k] != id; k++)
+		;
+	if (k < s->nacc)
+		return;
+	if (s->nacc == SIG_CARRY)
+		s->acc_all = true;
+	else
+		s->acc[s->nacc++] = id;
+}
+
+/* Carry the prefilter hits among the candidates from index from on (the rules without a fast
+ * pattern are candidates of every pass, the anchored ones are checked in the join buffer). */
+static void acc_collect(struct sig *s, size_t from)
+{
+	for (size_t i = from; i < s->ncands && s->acc_on; i++)
+		acc_add(s, s->cands[i]);
+}
+
 static void on_cand(void *ctx, uint32_t id)
 {
 	struct sig *s = ctx;
@@ -1258,8 +1286,16 @@ static void on_cand(void *ctx, uint32_t id)
 static void on_group_hit(void *ctx, uint32_t id)
 {
 	struct sig *s = ctx;
-	if (s->cur_member[id / 64] >> (id % 64) & 1)
-		on_cand(s, id);
+	if (!(s->cur_member[id / 64] >> (id % 64) & 1))
+		return;
+	/* proto_ok() would refuse it here; the next join pass may still need it (the flow's app
+	 * protocol can be decided or change in between), so it is carried all the same */
+	if (s->cur_apps && s->cur_apps[id] && s->cur_apps[id] != s->cur_app) {
+		s->st.app_filtered++;
+		acc_add(s, id);
+		return;
+	}
+	on_cand(s, id);
 }
 
 /* A tx prefilter hit: a candidate when the rule's fast pattern is in the kind being scanned. */
@@ -1295,6 +1331,21 @@ static void add_list(struct sig *s, const uint32_t *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		on_cand(s, v[i]);
+}
+
+/* Set the app filter of the payload passes to flow f's app protocol, then add v[0..n) less the
+ * rules naming another app protocol (proto_ok() would refuse them). */
+static void add_payload_list(struct sig *s, const struct flow *f, const uint32_t *v, size_t n)
+{
+	s->cur_apps = s->rs->det->rule_app;
+	s->cur_app = flow_app_ix(s, f);
+	for (size_t i = 0; i < n; i++) {
+		uint16_t a = s->cur_apps[v[i]];
+		if (a && a != s->cur_app)
+			s->st.app_filtered++;
+		else
+			on_cand(s, v[i]);
+	}
 }
 
 /* Verify the candidates in rule order, pass rules first (Suricata's action order): one that
@@ -1365,24 +1416,6 @@ static bool anchored_hit(const struct rule *r, const uint8_t *buf, size_t len)
 	return false;
 }
 
-/* Remember the candidates of the chunk being inspected for the next join pass. */
-static void acc_collect(struct sig *s)
-{
-	if (!s->acc_on)
-		return;
-	for (size_t i = 0; i < s->ncands; i++) {
-		size_t k;
-		for (k = 0; k < s->nacc && s->acc[k] != s->cands[i]; k++)
-			;
-		if (k < s->nacc)
-			continue;
-		if (s->nacc == SIG_CARRY)
-			s->acc_all = true;
-		else
-			s->acc[s->nacc++] = s->cands[i];
-	}
-}
-
 /* Prefilter then verify a packet or a stream chunk with its group. */
 static void inspect_payload(struct sig *s, const struct insp *in, bool new_chunk)
 {
@@ -1397,11 +1430,12 @@ static void inspect_payload(struct sig *s, const struct insp *in, bool new_chunk
 	if (!g->nrules)
 		return;
 	begin_cands(s, new_chunk);
-	add_list(s, g->nofp, g->nnofp);
+	add_payload_list(s, in->f, g->nofp, g->nnofp);
 	s->cur_member = g->member;
 	for (size_t i = 0; i < g->nanch; i++)
 		if (anchored_hit(s->rs->rules[g->anch[i]], in->buf, in->len))
 			on_cand(s, g->anch[i]);
+	size_t nalways = s->ncands;
 	/* one scan of the map's prefilter; for a packet whose size no dsize rule of the group
 	 * accepts, only when the group has prefiltered rules without dsize */
 	bool dsz_ok = g->nfp_dsize && in->kind == IN_PACKET && in->dsize < 65536 &&
@@ -1410,7 +1444,7 @@ static void inspect_payload(struct sig *s, const struct insp *in, bool new_chunk
 		mpm_scan(g->mpm, s->scratch, in->buf, in->len, on_group_hit, s);
 		s->st.scanned[in->kind == IN_STREAM] += in->len;
 	}
-	acc_collect(s);
+	acc_collect(s, nalways);
 	run_cands(s, in);
 }
 
@@ -1426,8 +1460,11 @@ static void inspect_join(struct sig *s, const struct insp *j, const struct sig_f
 	if (!g->nrules)
 		return;
 	begin_cands(s, false);
-	add_list(s, g->nofp, g->nnofp);
-	add_list(s, g->anch, g->nanch);
+	add_payload_list(s, j->f, g->nofp, g->nnofp);
+	/* an anchored fast pattern sits at fixed positions of the buffer the rule is verified on */
+	for (size_t i = 0; i < g->nanch; i++)
+		if (anchored_hit(s->rs->rules[g->anch[i]], j->buf, j->len))
+			on_cand(s, g->anch[i]);
 	s->cur_member = g->member;
 	if (!g->nfp) {
 		/* no prefiltered rule in the group */
@@ -1435,8 +1472,8 @@ static void inspect_join(struct sig *s, const struct insp *j, const struct sig_f
 		mpm_scan(g->mpm, s->scratch, j->buf, j->len, on_group_hit, s);
 		s->st.scanned[2] += j->len;
 	} else {
-		add_list(s, fs->carry[dir], fs->ncarry[dir]);
-		add_list(s, s->acc, s->nacc);
+		add_payload_list(s, j->f, fs->carry[dir], fs->ncarry[dir]);
+		add_payload_list(s, j->f, s->acc, s->nacc);
 		size_t a = j->straddle > SIG_MAX_FP - 1 ? j->straddle - (SIG_MAX_FP - 1) : 0;
 		size_t b = KG_MIN(j->len, j->straddle + SIG_MAX_FP - 1);
 		mpm_scan(g->mpm, s->scratch, j->buf + a, b - a, on_group_hit, s);
@@ -1496,13 +1533,14 @@ static void inspect_records(struct sig *s, const struct insp *in, uint32_t *rem,
 	if (!g->nrules)
 		return;
 	begin_cands(s, true);
-	add_list(s, g->nofp, g->nnofp);
+	add_payload_list(s, in->f, g->nofp, g->nnofp);
 	s->cur_member = g->member;
+	size_t nalways = s->ncands;
 	if (g->nfp) {
 		mpm_scan(g->mpm, s->scratch, in->buf, in->len, on_group_hit, s);
 		s->st.scanned[1] += in->len;
 	}
-	acc_collect(s);
+	acc_collect(s, nalways);
 	size_t nbase = s->ncands;
 	memcpy(s->cands2, s->cands, nbase * sizeof(uint32_t));
 	for (size_t k = 0; k < np; k++) {
@@ -1825,6 +1863,7 @@ static void sig_stats_cb(void *ctx, struct engine *e, struct event *ev)
 	ev_u64(ev, "scanned_join_bytes", s->st.scanned[2]);
 	ev_u64(ev, "scanned_tx_bytes", s->st.scanned[3]);
 	ev_u64(ev, "candidates", s->st.candidates);
+	ev_u64(ev, "candidates_other_app", s->st.app_filtered);
 	ev_u64(ev, "rules_evaluated", s->st.evaluated);
 	ev_u64(ev, "alerts", s->st.alerts);
 	ev_u64(ev, "alerts_suppressed", s->st.suppressed);

@@ -998,6 +998,135 @@ static void test_packet_matching(void)
 	}
 }
 
+/* The fast pattern of a payload rule is chosen for rarity (rules.h rule_pattern_strength); a
+ * common anchored one is checked at its positions (fp_direct); matching is unchanged. */
+static int fp_of(const char *opts, bool *direct)
+{
+	char text[512];
+	snprintf(text, sizeof(text), "alert tcp any any -> any any (%s sid:1;)", opts);
+	struct rule_set *rs = parse1(text);
+	CHECK(rs != NULL);
+	if (!rs)
+		return -2;
+	int fp = rs->rules[0]->fp_op;
+	*direct = rs->rules[0]->fp_direct;
+	rule_set_free(rs);
+	return fp;
+}
+
+#define PKT(o) "alert tcp-pkt any any -> any any (" o " sid:1;)"
+
+static void test_fast_pattern(void)
+{
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"AAAAAAAA", 8, false), 1);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"\0\0\0\0\0", 5, false), 1);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"\x01\0\0\0", 4, false), 5);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"\xffSMB", 4, false), 4);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"\xffsmb", 4, true), 4);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"evil", 4, false), 12);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"EvIl", 4, true), 12);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"eve!", 4, false), 11);
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"\x90\x91", 2, false), 12);
+	/* only the prefilter's prefix counts */
+	CHECK_EQ_U(rule_pattern_strength((const uint8_t *)"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAxyz", 35, false), 1);
+	bool d;
+	/* rarer beats longer */
+	CHECK_EQ_U(fp_of("content:\"|00 00 00 00 00 00 00 00|\"; content:\"evil\";", &d), 1);
+	CHECK(!d);
+	CHECK_EQ_U(fp_of("content:\"|ff|SMB|25 00|\"; content:\"mal!\";", &d), 1);
+	/* equal strength: the longer */
+	CHECK_EQ_U(fp_of("content:\"abcd\"; content:\"abcde\";", &d), 1);
+	/* a common fast_pattern gives way to a rarer content; a rare or short one is kept */
+	CHECK_EQ_U(fp_of("content:\"AAAAAAAA\"; fast_pattern; content:\"xyzw\";", &d), 1);
+	CHECK_EQ_U(fp_of("content:\"abcdefgh\"; content:\"wxyz\"; fast_pattern;", &d), 1);
+	CHECK_EQ_U(fp_of("content:\"abcdefgh\"; content:\"wx\"; fast_pattern;", &d), 1);
+	CHECK_EQ_U(fp_of("content:\"AAAAAAAA\"; fast_pattern; content:\"|00 00 00 00|\";", &d), 0);
+	/* only common contents: an anchored one is checked at its positions */
+	CHECK_EQ_U(fp_of("content:\"|00 00 00 00|\"; content:\"|ff|SMBr\"; offset:4; depth:5;", &d), 1);
+	CHECK(d);
+	CHECK_EQ_U(fp_of("content:\"|ff|SMBr\"; offset:4; depth:40;", &d), 0); /* window too wide */
+	CHECK(!d);
+	/* a short anchored content that is rarer than the common long one */
+	CHECK_EQ_U(fp_of("content:\"AAAAAAAA\"; content:\"|d4 c3|\"; depth:2;", &d), 1);
+	CHECK(!d);
+	bool anch = false;
+	struct rule_set *rs = parse1("alert tcp any any -> any any (content:\"AAAA\"; depth:4; sid:1;)");
+	CHECK(rs && rs->rules[0]->fp_direct && detect_fp_weak(rs->rules[0], &anch) && anch);
+	if (rs)
+		rule_set_free(rs);
+	/* matching is the same whichever content is the fast pattern (tcp-pkt: on the packet) */
+	CHECK(pktm(PKT("content:\"AAAA\"; depth:4;"), TH_ACK_, "AAAAxx") == 1);
+	CHECK(pktm(PKT("content:\"AAAA\"; depth:4;"), TH_ACK_, "xAAAAx") == 0);
+	CHECK(pktm(PKT("content:\"AAAA\"; offset:1; depth:5;"), TH_ACK_, "xAAAAx") == 1);
+	CHECK(pktm(PKT("content:\"AAAAAAAA\"; content:\"evil\";"), TH_ACK_, "..AAAAAAAA..evil") == 1);
+	CHECK(pktm(PKT("content:\"AAAAAAAA\"; content:\"evil\";"), TH_ACK_, "..AAAAAAAA..evi") == 0);
+	CHECK(pktm(PKT("content:\"AAAAAAAA\"; content:\"evil\";"), TH_ACK_, "..AAAAAAA..evil") == 0);
+	/* the dsize prefilter's size sets (one or two ranges) */
+	CHECK(pktm(PR("dsize:!4; content:\"abcd\";"), TH_ACK_, "abcd") == 0);
+	CHECK(pktm(PR("dsize:!4; content:\"abcd\";"), TH_ACK_, "abcdx") == 1);
+	CHECK(pktm(PR("dsize:3<>6; content:\"abcd\";"), TH_ACK_, "abcd") == 1);
+	CHECK(pktm(PR("dsize:4<>6; content:\"abcd\";"), TH_ACK_, "abcd") == 0);
+	CHECK(pktm(PR("dsize:<5; content:\"abcd\";"), TH_ACK_, "abcd") == 1);
+	CHECK(pktm(PR("dsize:<4; content:\"abcd\";"), TH_ACK_, "abcd") == 0);
+	CHECK(pktm(PR("dsize:>3; content:\"abcd\";"), TH_ACK_, "abcd") == 1);
+}
+
+/* KAGAMI_HS_CACHE: a Hyperscan database is stored once compiled and read back by the next build of
+ * the same patterns (with the same matches); a damaged file is ignored and replaced. */
+static struct mpm *cache_build(int npat, bool *cached)
+{
+	struct mpm *m = mpm_new(MPM_HS);
+	mpm_set_bulk(m);
+	for (int i = 0; i < npat; i++) {
+		char p[16];
+		snprintf(p, sizeof(p), "pat%03dx", i);
+		mpm_add(m, (const uint8_t *)p, strlen(p), i % 2 == 0, (uint32_t)i);
+	}
+	CHECK(mpm_compile(m, err, sizeof(err)) == MPM_OK);
+	*cached = mpm_cached(m);
+	return m;
+}
+
+static int cache_scan(struct mpm *m)
+{
+	const uint8_t data[] = "..pat007x..PAT010X..pat011X..pat040x";
+	struct mpm_scratch *sc = mpm_scratch_new();
+	CHECK(mpm_scratch_fit(sc, m));
+	memset(counts, 0, sizeof(counts));
+	mpm_scan(m, sc, data, sizeof(data) - 1, on_id, NULL);
+	mpm_scratch_free(sc);
+	return counts[7] * 1000 + counts[10] * 100 + counts[11] * 10 + counts[40];
+}
+
+static void test_mpm_cache(void)
+{
+	if (!mpm_hs_built())
+		return;
+	char dir[] = "/tmp/kagami-test-hscache.XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	setenv("KAGAMI_HS_CACHE", dir, 1);
+	bool c1, c2, c3, c4;
+	struct mpm *a = cache_build(48, &c1), *b = cache_build(48, &c2), *c = cache_build(49, &c3);
+	CHECK(!c1 && c2 && !c3); /* another pattern set is another database */
+	int ra = cache_scan(a), rb = cache_scan(b);
+	CHECK_EQ_U(ra, 1101); /* pat011x is case-sensitive (odd index): no match */
+	CHECK_EQ_U(rb, ra);
+	mpm_free(a);
+	mpm_free(b);
+	mpm_free(c);
+	/* damage every file: rebuilt, not read */
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "for f in %s/*.db; do printf garbage >\"$f\"; done", dir);
+	CHECK(system(cmd) == 0);
+	struct mpm *d = cache_build(48, &c4);
+	CHECK(!c4);
+	CHECK_EQ_U(cache_scan(d), 1101);
+	mpm_free(d);
+	unsetenv("KAGAMI_HS_CACHE");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
 /* Both prefilters find the same patterns (with Hyperscan built in). */
 static void test_mpm(void)
 {
@@ -1069,7 +1198,9 @@ int main(void)
 	test_buffers_malformed();
 	test_tx_matching();
 	test_packet_matching();
+	test_fast_pattern();
 	test_mpm();
+	test_mpm_cache();
 	test_ac();
 	sig_free(S);
 	emitter_free(EM);
