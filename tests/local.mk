@@ -143,7 +143,7 @@ SHELL_TESTS = tests/pcapgen.sh tests/golden.sh tests/cli.sh tests/kagami-cat.sh 
 	tests/capture-loss.sh tests/live-netns.sh tests/forward.sh tests/rotate.sh tests/unix-socket.sh \
 	tests/reload.sh tests/etc.sh tests/disk-full.sh \
 	tests/tls.sh tests/smb.sh tests/dns.sh tests/http.sh tests/http-zeek.sh tests/malformed-pcap.sh \
-	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh tests/inspect.sh tests/rules-et.sh tests/layering.sh \
+	tests/geo.sh tests/observe.sh tests/mkmmdb.sh tests/report.sh tests/rules.sh tests/inspect.sh tests/rules-et.sh tests/rules-et-buffers.sh tests/layering.sh \
 	tests/capture-paths.sh tests/offline-jobs.sh tests/pcap-log.sh tests/progress-summary.sh \
 	tests/hostile.sh
 TESTS += $(SHELL_TESTS)

@@ -632,6 +632,8 @@ static const struct pg_scenario *const tables[] = {
 	/* new tables go last: pg_udp's IP ID counter runs across the scenarios in this order */
 	pg_probe_scenarios,
 	pg_dns_query_scenarios,
+	pg_tls_et_scenarios,
+	pg_dns_et_scenarios,
 };
 
 /* scenarios written only when named */

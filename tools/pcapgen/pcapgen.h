@@ -161,6 +161,8 @@ extern const struct pg_scenario pg_rules_scenarios[];
 extern const struct pg_scenario pg_http_scenarios[];
 extern const struct pg_scenario pg_probe_scenarios[];
 extern const struct pg_scenario pg_dns_query_scenarios[];
+extern const struct pg_scenario pg_tls_et_scenarios[];
+extern const struct pg_scenario pg_dns_et_scenarios[];
 /* Written only when named (large benchmark captures). */
 extern const struct pg_scenario pg_bench_scenarios[];
 extern const struct pg_scenario pg_http_bench_scenarios[];

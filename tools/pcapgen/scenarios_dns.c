@@ -349,3 +349,30 @@ const struct pg_scenario pg_dns_query_scenarios[] = {
 	{"dns-queries", "a two-question query, near-miss names, a query over TCP, for dns.query", dns_queries},
 	{NULL, NULL, NULL},
 };
+
+/* For ET Open rules on dns.query (tests/rules-et-buffers.sh): a lookup of cdn.honeypoc.io,
+ * answered (sid 2034111: dns.query, content honeypoc.io, endswith); the near miss
+ * honeypoc.io.kagami-test.example (not at the end). */
+static bool dns_et(const char *path)
+{
+	struct pg_writer w;
+	if (!pg_open(&w, path, 1))
+		return false;
+	struct msg q, a;
+	static const uint8_t v4[4] = {192, 0, 2, 45};
+	const struct rr ar[] = {{1, v4, 4, NULL}};
+	query(&q, 0x2301, "cdn.honeypoc.io", 1);
+	answer(&a, 0x2301, 0, "cdn.honeypoc.io", 1, ar, 1);
+	udp_pair(&w, T0 + 1300000, "10.40.0.6", 50401, "10.40.0.1", &q, &a);
+	query(&q, 0x2302, "honeypoc.io.kagami-test.example", 1);
+	answer(&a, 0x2302, 3, "honeypoc.io.kagami-test.example", 1, NULL, 0);
+	udp_pair(&w, T0 + 1400000, "10.40.0.6", 50402, "10.40.0.1", &q, &a);
+	pg_close(&w);
+	return true;
+}
+
+/* Listed after every older table (pcapgen.c). */
+const struct pg_scenario pg_dns_et_scenarios[] = {
+	{"dns-et", "a lookup that an ET Open dns.query rule names; a near miss", dns_et},
+	{NULL, NULL, NULL},
+};

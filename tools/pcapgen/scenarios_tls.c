@@ -621,6 +621,58 @@ const struct pg_scenario pg_tls_scenarios[] = {
 	{NULL, NULL, NULL},
 };
 
+/* For ET Open rules on the TLS buffers (tests/rules-et-buffers.sh): a session to an external
+ * server with the SNI api.2ip.ua (sid 2033214: tls.sni, bsize 10), a leaf certificate for
+ * files.kagami-test.gdn issued by ZeroSSL (2031223: tls.cert_subject endswith .gdn and
+ * tls.cert_issuer ZeroSSL) with serial 00:E7:F9:B6:DE:A6:57:93:E2:44:6A:3B:95:C6:B3:EC:DF
+ * (2024788: tls.cert_serial). The near miss on another server: the SNI
+ * api.2ip.ua.kagami-test.example (longer than the bsize), files.kagami-test.gdn.example (not at
+ * the end), issuer Other CA, the serial without its last byte. */
+static bool tls_et(const char *path)
+{
+	struct pg_writer w;
+	if (!pg_open(&w, path, 1))
+		return false;
+	static const uint8_t hit[] = {0x00, 0xe7, 0xf9, 0xb6, 0xde, 0xa6, 0x57, 0x93, 0xe2,
+				      0x44, 0x6a, 0x3b, 0x95, 0xc6, 0xb3, 0xec, 0xdf};
+	const struct cert_opts certs[2] = {
+		{hit, sizeof(hit), "ZeroSSL", "ZeroSSL RSA Domain Secure Site CA", "Kagami Test", "files.kagami-test.gdn"},
+		{hit, sizeof(hit) - 1, "Other CA", "Other Issuing CA", "Kagami Test", "files.kagami-test.gdn.example"},
+	};
+	static const char *const snis[2] = {"api.2ip.ua", "api.2ip.ua.kagami-test.example"};
+	for (int k = 0; k < 2; k++) {
+		struct tls_sess s;
+		open_session(&s, &w, "10.0.0.40", k == 0 ? "203.0.113.9" : "203.0.113.10", 443,
+			     T0 + 12000000 + (uint64_t)k * 1000000, 0x0303, 0xc013);
+		struct bb ch = {.n = 0}, rec = {.n = 0};
+		struct hello_opts o = {.version = 0x0303, .ciphers = cbc_suites, .nciphers = 5, .sni = snis[k],
+				       .alpn = "http/1.1"};
+		client_hello(&ch, &o);
+		record(&rec, 22, 0x0301, ch.b, ch.n);
+		pg_tcp_send(&s.tcp, PG_C2S, rec.b, rec.n);
+		struct bb flight = {.n = 0}, sh = {.n = 0}, cert = {.n = 0}, done = {.n = 0};
+		server_hello(&sh, 0x0303, s.cipher, false, false);
+		certificate_chain_msg(&cert, &certs[k], 1);
+		server_hello_done(&done);
+		record(&flight, 22, 0x0303, sh.b, sh.n);
+		record(&flight, 22, 0x0303, cert.b, cert.n);
+		record(&flight, 22, 0x0303, done.b, done.n);
+		pg_tcp_send(&s.tcp, PG_S2C, flight.b, flight.n);
+		finish_handshake(&s);
+		appdata(&s, PG_C2S, 200);
+		appdata(&s, PG_S2C, 600);
+		pg_tcp_close(&s.tcp, PG_C2S);
+	}
+	pg_close(&w);
+	return true;
+}
+
+/* Listed after every older table (pcapgen.c). */
+const struct pg_scenario pg_tls_et_scenarios[] = {
+	{"tls-et", "SNI, certificate subject, issuer and serial that ET Open rules name; near misses", tls_et},
+	{NULL, NULL, NULL},
+};
+
 /* ------------------------------------------------------------ benchmark script */
 
 /* A record stream scripted for the mixed benchmark capture (tools/bench): the same messages
