@@ -7,16 +7,11 @@
 # Suricata 4.1 (the peer) loads none of them, so the expectations are the rules' own contents.
 # Runs with both prefilters (Hyperscan when built with it, and the own Aho-Corasick automaton).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib/common.sh"
-need jq
-R=$(shared_dir)
-[ -n "$R" ] || skip "no shared captures"
-ET=$R/../../rules/et-open
-[ -d "$ET" ] || skip "no ET Open ruleset beside the shared captures"
+need_et
 EXP="$top_srcdir/tests/data/et-buffers.expect"
 scratch
 status=0
-hs=$("$KAGAMI" --test-rules "$top_srcdir/signatures" --rule-profile 1 | sed -n 's/.*prefilter //p')
-for mpm in $hs ac; do
+for mpm in $PREFILTERS; do
 	for name in $(awk '!/^#/ && NF {print $1}' "$EXP" | uniq); do
 		KAGAMI_MPM=$mpm "$KAGAMI" -r "$top_srcdir/pcaps/$name.pcap" --rules-lax --rules "$ET" \
 			--var "HOME_NET=[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12]" --var EXTERNAL_NET=any \

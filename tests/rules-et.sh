@@ -6,15 +6,10 @@
 # class). Runs with both prefilters: Hyperscan (when built with it) on every capture, the own
 # Aho-Corasick automaton on the captures where the peer alerts.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib/common.sh"
-need jq
-R=$(shared_dir)
-[ -n "$R" ] || skip "no shared captures"
-ET=$R/../../rules/et-open
-[ -d "$ET" ] || skip "no ET Open ruleset beside the shared captures"
+need_et
 EXP="$top_srcdir/tests/data/rules/et-open-suricata41.sids"
 scratch
 status=0
-hs=$("$KAGAMI" --test-rules "$top_srcdir/signatures" --rule-profile 1 | sed -n 's/.*prefilter //p')
 # sids NAME MPM: "sid=count ..." of kagami's ET alerts on the capture
 sids() {
 	KAGAMI_MPM=$2 "$KAGAMI" -r "$R/$1.pcap" --rules-lax --rules "$ET" \
@@ -27,8 +22,8 @@ n=0
 for name in $(awk '!/^#/ {print $1}' "$EXP" | uniq); do
 	[ -f "$R/$name.pcap" ] || continue
 	peer=$(awk -v n="$name" '$1 == n && $2 != "-" {printf "%s%s=%s", sep, $2, $3; sep=" "}' "$EXP")
-	for mpm in $hs ac; do
-		[ "$mpm" = ac ] && [ "$hs" != ac ] && [ -z "$peer" ] && continue
+	for mpm in $PREFILTERS; do
+		[ "$mpm" = ac ] && [ "$PREFILTERS" != ac ] && [ -z "$peer" ] && continue
 		got=$(sids "$name" "$mpm")
 		missing="" extra=""
 		for p in $peer; do

@@ -16,6 +16,18 @@ shared_dir() {
 	fi
 }
 
+# The ET Open tests: R (the shared captures) and ET (the ruleset beside them), or skip; PREFILTERS,
+# the matchers to run the ruleset with (the build's default, and the own Aho-Corasick "ac").
+need_et() {
+	need jq
+	R=$(shared_dir)
+	[ -n "$R" ] || skip "no shared captures"
+	ET=$R/../../rules/et-open
+	[ -d "$ET" ] || skip "no ET Open ruleset beside the shared captures"
+	PREFILTERS="$("$KAGAMI" --test-rules "$top_srcdir/signatures" --rule-profile 1 | sed -n 's/.*prefilter //p')"
+	[ "$PREFILTERS" = ac ] || PREFILTERS="$PREFILTERS ac"
+}
+
 # Automake's exit code for a skipped test.
 skip() {
 	echo "SKIP: $*"

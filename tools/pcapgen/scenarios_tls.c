@@ -559,6 +559,24 @@ static bool hb_anomalies(const char *path)
 	return true;
 }
 
+/* The cleartext flight of a session with a certificate chain: the ClientHello of o, then
+ * ServerHello, Certificate (certs[0..n)) and ServerHelloDone in one segment. */
+static void chain_flight(struct tls_sess *s, const struct hello_opts *o, const struct cert_opts *certs, int n)
+{
+	struct bb ch = {.n = 0}, rec = {.n = 0};
+	client_hello(&ch, o);
+	record(&rec, 22, 0x0301, ch.b, ch.n);
+	pg_tcp_send(&s->tcp, PG_C2S, rec.b, rec.n);
+	struct bb flight = {.n = 0}, sh = {.n = 0}, cert = {.n = 0}, done = {.n = 0};
+	server_hello(&sh, s->version, s->cipher, false, false);
+	certificate_chain_msg(&cert, certs, n);
+	server_hello_done(&done);
+	record(&flight, 22, s->version, sh.b, sh.n);
+	record(&flight, 22, s->version, cert.b, cert.n);
+	record(&flight, 22, s->version, done.b, done.n);
+	pg_tcp_send(&s->tcp, PG_S2C, flight.b, flight.n);
+}
+
 /* Two TLS 1.2 sessions for the TLS inspection buffers. The first: SNI shop.kagami-test.example and
  * a chain of two certificates (the leaf, serial 00:C3:5A:17, issued by Kagami Issuing CA; that CA,
  * issued by Kagami Test Root). The near miss: a TLS 1.1 session on port 8443 with other ciphers
@@ -581,24 +599,13 @@ static bool tls_chain(const char *path)
 		uint16_t ver = k == 0 ? 0x0303 : 0x0302;
 		open_session(&s, &w, k == 0 ? "10.0.0.30" : "10.0.0.31", k == 0 ? "198.51.100.7" : "198.51.100.8",
 			     k == 0 ? 443 : 8443, T0 + 8000000 + (uint64_t)k * 1000000, ver, k == 0 ? 0xc013 : 0x002f);
-		struct bb ch = {.n = 0}, rec = {.n = 0};
 		struct hello_opts o = {.version = ver, .ciphers = k == 0 ? cbc_suites : suites2, .nciphers = k == 0 ? 5 : 3,
 				       .sni = k == 0 ? "shop.kagami-test.example" : "shop.kagami-test.other",
 				       .alpn = "http/1.1"};
-		client_hello(&ch, &o);
-		record(&rec, 22, 0x0301, ch.b, ch.n);
-		pg_tcp_send(&s.tcp, PG_C2S, rec.b, rec.n);
-		struct bb flight = {.n = 0}, sh = {.n = 0}, cert = {.n = 0}, done = {.n = 0};
-		server_hello(&sh, ver, s.cipher, false, false);
 		if (k == 0)
-			certificate_chain_msg(&cert, chain, 2);
+			chain_flight(&s, &o, chain, 2);
 		else
-			certificate_chain_msg(&cert, &other, 1);
-		server_hello_done(&done);
-		record(&flight, 22, ver, sh.b, sh.n);
-		record(&flight, 22, ver, cert.b, cert.n);
-		record(&flight, 22, ver, done.b, done.n);
-		pg_tcp_send(&s.tcp, PG_S2C, flight.b, flight.n);
+			chain_flight(&s, &o, &other, 1);
 		finish_handshake(&s);
 		appdata(&s, PG_C2S, 300);
 		appdata(&s, PG_S2C, 1200);
@@ -644,20 +651,9 @@ static bool tls_et(const char *path)
 		struct tls_sess s;
 		open_session(&s, &w, "10.0.0.40", k == 0 ? "203.0.113.9" : "203.0.113.10", 443,
 			     T0 + 12000000 + (uint64_t)k * 1000000, 0x0303, 0xc013);
-		struct bb ch = {.n = 0}, rec = {.n = 0};
 		struct hello_opts o = {.version = 0x0303, .ciphers = cbc_suites, .nciphers = 5, .sni = snis[k],
 				       .alpn = "http/1.1"};
-		client_hello(&ch, &o);
-		record(&rec, 22, 0x0301, ch.b, ch.n);
-		pg_tcp_send(&s.tcp, PG_C2S, rec.b, rec.n);
-		struct bb flight = {.n = 0}, sh = {.n = 0}, cert = {.n = 0}, done = {.n = 0};
-		server_hello(&sh, 0x0303, s.cipher, false, false);
-		certificate_chain_msg(&cert, &certs[k], 1);
-		server_hello_done(&done);
-		record(&flight, 22, 0x0303, sh.b, sh.n);
-		record(&flight, 22, 0x0303, cert.b, cert.n);
-		record(&flight, 22, 0x0303, done.b, done.n);
-		pg_tcp_send(&s.tcp, PG_S2C, flight.b, flight.n);
+		chain_flight(&s, &o, &certs[k], 1);
 		finish_handshake(&s);
 		appdata(&s, PG_C2S, 200);
 		appdata(&s, PG_S2C, 600);
