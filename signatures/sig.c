@@ -716,6 +716,10 @@ static uint16_t flow_app_ix(struct sig *s, const struct flow *f)
 	return ix;
 }
 
+/* Does a rule naming app protocol rule_app (0: none) refuse a flow of flow_app? The one test
+ * of proto_ok() and of the app filter of the payload passes. */
+static inline bool app_refuses(uint16_t rule_app, uint16_t flow_app) { return rule_app && rule_app != flow_app; }
+
 static bool proto_ok(struct sig *s, const struct rule *r, const struct flow *f)
 {
 	switch (r->proto) {
@@ -736,9 +740,7 @@ static bool proto_ok(struct sig *s, const struct rule *r, const struct flow *f)
 			return false;
 		break;
 	}
-	if (!r->app_ix)
-		return true;
-	return flow_app_ix(s, f) == r->app_ix;
+	return !r->app_ix || !app_refuses(r->app_ix, flow_app_ix(s, f));
 }
 
 static bool header_ok(const struct rule *r, const struct flow *f, enum flow_dir dir)
@@ -1290,7 +1292,7 @@ static void on_group_hit(void *ctx, uint32_t id)
 		return;
 	/* proto_ok() would refuse it here; the next join pass may still need it (the flow's app
 	 * protocol can be decided or change in between), so it is carried all the same */
-	if (s->cur_apps && s->cur_apps[id] && s->cur_apps[id] != s->cur_app) {
+	if (s->cur_apps && app_refuses(s->cur_apps[id], s->cur_app)) {
 		s->st.app_filtered++;
 		acc_add(s, id);
 		return;
@@ -1340,8 +1342,7 @@ static void add_payload_list(struct sig *s, const struct flow *f, const uint32_t
 	s->cur_apps = s->rs->det->rule_app;
 	s->cur_app = flow_app_ix(s, f);
 	for (size_t i = 0; i < n; i++) {
-		uint16_t a = s->cur_apps[v[i]];
-		if (a && a != s->cur_app)
+		if (app_refuses(s->cur_apps[v[i]], s->cur_app))
 			s->st.app_filtered++;
 		else
 			on_cand(s, v[i]);
